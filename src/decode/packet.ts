@@ -11,6 +11,8 @@ export const Encap = {
   PPPOE: 1 << 6,
   GENEVE: 1 << 7,
   TEREDO: 1 << 8,
+  /** GTP-U (UDP 2152): mobile-core user-plane tunnel. */
+  GTP: 1 << 9,
 } as const;
 
 /** Most VLAN tags kept per packet (802.1Q/802.1ad stacks deeper than this still decode). */

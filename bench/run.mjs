@@ -1,0 +1,59 @@
+// `npm run bench`: torwatch replay beside tcpdump and ndpiReader on the same large capture, in one run,
+// so the figures are ratios against peers measured on the same (shared, noisy) machine.
+// Each tool runs `--runs` times (default 3) after a page-cache warm-up; the median wall time counts.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = Object.fromEntries(process.argv.slice(2).map((a, i, all) => (a.startsWith('--') ? [a.slice(2), all[i + 1]] : [])).filter((x) => x.length));
+const mb = Number(args.mb ?? 520);
+const runs = Number(args.runs ?? 3);
+const outDir = `${here}out`;
+mkdirSync(outDir, { recursive: true });
+const file = args.file ?? `${outDir}/synthetic-${mb}mb.pcap`;
+
+if (!existsSync(file)) {
+  process.stderr.write(`generating ${file} (${mb} MB)...\n`);
+  execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--out', file], { stdio: 'inherit' });
+}
+if (!existsSync(`${root}dist/cli/main.js`)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+const size = statSync(file).size;
+const packets = Number(execFileSync('capinfos', ['-M', '-c', '-r', '-T', file]).toString().trim().split('\t').pop());
+execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 }); // warm the page cache
+
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const tools = [
+  ['tcpdump', ['tcpdump', '-r', file, '-w', '/dev/null']],
+  ['torwatch', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--log-level', 'warn', '--progress', 'never', file]],
+  ['ndpiReader', ['ndpiReader', '-q', '-i', file]],
+].filter(([, cmd]) => have(cmd[0]));
+
+function measure(cmd) {
+  const r = spawnSync('python3', [`${here}measure.py`, ...cmd], { encoding: 'utf8' });
+  return JSON.parse(r.stdout);
+}
+
+const results = {};
+for (const [name, cmd] of tools) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) samples.push(measure(cmd));
+  samples.sort((a, b) => a.wall - b.wall);
+  const med = samples[Math.floor(samples.length / 2)];
+  results[name] = { wall_s: +med.wall.toFixed(3), cpu_s: +(med.user + med.sys).toFixed(3), peak_rss_mib: +Math.max(...samples.map((s) => s.rss_mib)).toFixed(1), exit: med.code, runs: samples.map((s) => +s.wall.toFixed(3)) };
+}
+for (const r of Object.values(results)) {
+  r.mb_per_s = +(size / 1e6 / r.wall_s).toFixed(1);
+  r.packets_per_s = Math.round(packets / r.wall_s);
+}
+const ratios = {};
+if (results.tcpdump && results.torwatch) ratios.torwatch_vs_tcpdump = +(results.torwatch.wall_s / results.tcpdump.wall_s).toFixed(2);
+if (results.ndpiReader && results.torwatch) ratios.torwatch_vs_ndpiReader = +(results.torwatch.wall_s / results.ndpiReader.wall_s).toFixed(2);
+
+const report = { date: new Date().toISOString(), file, bytes: size, packets, runs, results, ratios };
+writeFileSync(`${outDir}/results.json`, JSON.stringify(report, null, 2));
+console.log(`capture: ${file} (${(size / 1e6).toFixed(0)} MB, ${packets} packets), median of ${runs} runs`);
+console.log('tool        wall s   cpu s   MB/s    packets/s   peak RSS MiB');
+for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(11)} ${String(r.wall_s).padStart(6)}  ${String(r.cpu_s).padStart(6)}  ${String(r.mb_per_s).padStart(6)}  ${String(r.packets_per_s).padStart(10)}  ${String(r.peak_rss_mib).padStart(8)}`);
+for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${v}x`);

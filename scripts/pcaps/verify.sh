@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Check every regression capture: it opens with tcpdump (or, for gzip, tshark),
+# capinfos reports the intended file type and link type, it holds the packets it
+# was made for (a tshark display filter that must match), and it has an
+# expected-alerts file. Prints one summary row per capture; exits 1 on any failure.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+P=$ROOT/pcaps
+
+# file | capinfos "File type" | capinfos "File encapsulation" | first bytes (hex) |
+# display filters (separated by ";;"), each of which must match at least one packet
+CHECKS=$(cat <<'EOF'
+tor-port-mix.pcap|pcap|ether|d4c3b2a1|tcp.dstport==9030 && tls.handshake.extensions_server_name=="relay.example";;udp.dstport==9001;;icmp.type==3
+tor-port-mix-nano.pcap|nsecpcap|ether|4d3cb2a1|tcp.dstport==9001
+tor-port-mix.pcapng|pcapng|ether|0a0d0d0a|tcp.dstport==9001
+tor-port-mix-bigendian.pcap|pcap|ether|a1b2c3d4|tcp.dstport==9001
+tor-port-mix.pcapng.gz|pcapng|ether|1f8b|tcp.dstport==9001
+tor-port-mix-gzipped.pcapng|pcapng|ether|1f8b|tcp.dstport==9001
+tcp-midstream.pcap|pcap|ether|d4c3b2a1|tcp.srcport==9001 && tcp.len>0
+two-interfaces.pcapng|pcapng|ether|0a0d0d0a|frame.interface_id==1
+sll2-any.pcap|pcap|linux-sll2|d4c3b2a1|sll.ifindex
+vlan-8021q.pcap|pcap|ether|d4c3b2a1|vlan.id==100 && tcp.dstport==9001
+qinq-8021ad.pcap|pcap|ether|d4c3b2a1|ieee8021ad.id==200 && vlan.id==100 && tcp.dstport==9001
+ipv6-mix.pcap|pcap|ether|d4c3b2a1|ipv6.dstopts && tcp.dstport==9030;;ipv6.fraghdr.more==1;;udp.dstport==9001 && ipv6.fraghdr;;ipv6.src==fd00:1::10
+ipv4-frag-tcp.pcap|pcap|ether|d4c3b2a1|ip.flags.mf==1 && ip.proto==6
+ipv4-frag-udp.pcap|pcap|ether|d4c3b2a1|ip.flags.mf==1 && ip.proto==17
+tunnel-gre-ipv4.pcap|pcap|ether|d4c3b2a1|gre.proto==0x0800 && tcp.dstport==9001
+tunnel-gretap.pcap|pcap|ether|d4c3b2a1|gre.proto==0x6558 && gre.key==42 && tcp.dstport==9001
+tunnel-erspan-type2.pcap|pcap|ether|d4c3b2a1|gre.proto==0x88be && erspan.version==1 && tcp.dstport==9001
+tunnel-erspan-type3.pcap|pcap|ether|d4c3b2a1|gre.proto==0x22eb && erspan.version==2 && tcp.dstport==9001
+tunnel-vxlan.pcap|pcap|ether|d4c3b2a1|vxlan.vni==42 && tcp.dstport==9001
+mpls.pcap|pcap|ether|d4c3b2a1|mpls.label==100 && mpls.label==16 && tcp.dstport==9001
+EOF
+)
+
+fail=0
+bad() { echo "FAIL $1: $2" >&2; fail=1; }
+printf '%-28s %-25s %-11s %7s %6s %s\n' file type linktype packets alerts bytes
+listed=()
+while IFS='|' read -r f type encap magic filters; do
+  listed+=("$f")
+  path=$P/$f
+  [[ -f $path ]] || { bad "$f" "missing"; continue; }
+  info=$(capinfos -M -t -E -c "$path") || { bad "$f" "capinfos cannot read it"; continue; }
+  got_type=$(awk -F': *' '/^File type/ {print $2}' <<<"$info")
+  got_encap=$(awk -F': *' '/^File encapsulation/ {print $2}' <<<"$info")
+  pkts=$(awk -F': *' '/^Number of packets/ {print $2}' <<<"$info")
+  # capinfos names a compressed pcapng "pcapng (gzip compressed)".
+  [[ ${got_type%% (*} == "$type" ]] || bad "$f" "file type '$got_type', want '$type'"
+  [[ $got_encap == "$encap" ]] || bad "$f" "encapsulation '$got_encap', want '$encap'"
+  head=$(xxd -p -l $(( ${#magic} / 2 )) "$path")
+  [[ $head == "$magic" ]] || bad "$f" "starts with $head, want $magic"
+  if [[ $magic == 1f8b ]]; then
+    tshark -n -r "$path" >/dev/null 2>&1 || bad "$f" "tshark -r fails"
+  else
+    tcpdump -n -r "$path" >/dev/null 2>&1 || bad "$f" "tcpdump -r fails"
+  fi
+  # (tshark's -c counts packets read, not packets shown, so count the output lines.)
+  IFS=';' read -r -a flist <<<"${filters//;;/;}"
+  for filter in "${flist[@]}"; do
+    n=$(tshark -n -r "$path" -d tcp.port==9030,tls -Y "$filter" 2>/dev/null | wc -l)
+    [[ $n -gt 0 ]] || bad "$f" "no packet matches: $filter"
+  done
+  exp=$P/expected/$f.alerts.ndjson
+  if [[ -f $exp ]]; then alerts=$(wc -l <"$exp"); else bad "$f" "no expected-alerts file"; alerts=-; fi
+  printf '%-28s %-25s %-11s %7s %6s %s\n' "$f" "$got_type" "$got_encap" "$pkts" "$alerts" "$(stat -c %s "$path")"
+done <<<"$CHECKS"
+
+# Every file in pcaps/ must be known here (and so described in the README).
+for path in "$P"/*; do
+  [[ -f $path ]] || continue
+  f=$(basename "$path")
+  [[ $f == README.md ]] && continue
+  printf '%s\n' "${listed[@]}" | grep -qx -- "$f" || bad "$f" "not listed in verify.sh"
+  grep -q -- "\`$f\`" "$P/README.md" 2>/dev/null || bad "$f" "not described in pcaps/README.md"
+done
+exit $fail

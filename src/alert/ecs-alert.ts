@@ -1,0 +1,235 @@
+import { EVENT_SEVERITY, RISK_SCORE, type RuleDef } from '../detect/catalog.js';
+import type { Detection, IndicatorMatch } from '../detect/detection.js';
+import type { Flow } from '../flow/flow.js';
+import { formatIp } from '../util/ip.js';
+import { communityId } from './community-id.js';
+import { flowDirection } from './direction.js';
+import { deterministicEventId, randomEventId } from './event-id.js';
+import { durationNs, isoTime } from './timestamp.js';
+
+/** ECS version every alert declares; the validator test reads the same version's field list. */
+export const ECS_VERSION = '9.4.0';
+
+const TRANSPORT: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp', 132: 'sctp', 47: 'gre' };
+
+export interface ObserverInfo {
+  hostname: string;
+  version: string;
+  /** Optional sensor name (observer.name) and capture interface (observer.ingress.interface.name). */
+  name?: string;
+  interface?: string;
+}
+
+export interface AlertBuilderOptions {
+  observer: ObserverInfo;
+  /** 'deterministic' (replay: same input, same ids) or 'random' (live). */
+  eventIds: 'deterministic' | 'random';
+  communityIdSeed?: number;
+}
+
+/** An ECS document as emitted: nested plain objects, JSON-serializable. */
+export type EcsAlert = Record<string, unknown>;
+
+/**
+ * The one place that knows ECS field names: turns a Detection into an ECS 9.4.0 alert document.
+ * Field order follows what an analyst reads first.
+ */
+export class AlertBuilder {
+  private seq = 0;
+
+  constructor(private readonly opts: AlertBuilderOptions) {}
+
+  build(d: Detection): EcsAlert {
+    const f = d.flow;
+    const rule = d.rule;
+    const severity = d.severity ?? rule.severity;
+    const src = formatIp(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
+    const dst = formatIp(f.ipVersion, f.b0, f.b1, f.b2, f.b3);
+    const cid = communityId(
+      { version: f.ipVersion, src: [f.a0, f.a1, f.a2, f.a3], dst: [f.b0, f.b1, f.b2, f.b3], proto: f.proto, sport: f.aPort, dport: f.bPort },
+      this.opts.communityIdSeed ?? 0,
+    );
+    const ts = isoTime(d.tsSec, d.tsNsec);
+    this.seq++;
+    const id = this.opts.eventIds === 'random'
+      ? randomEventId()
+      : deterministicEventId(`${rule.id}|${cid}|${f.firstSec}.${f.firstNsec}|${ts}|${d.input}|${d.packet}`);
+    const hasPorts = f.proto === 6 || f.proto === 17 || f.proto === 132;
+
+    const doc: EcsAlert = {
+      '@timestamp': ts,
+      message: d.message,
+      ecs: { version: ECS_VERSION },
+      event: {
+        kind: 'alert',
+        category: ['network', 'intrusion_detection'],
+        type: ['connection', 'allowed'],
+        module: 'torwatch',
+        dataset: 'torwatch.alert',
+        provider: 'torwatch',
+        id,
+        severity: EVENT_SEVERITY[severity],
+        risk_score: RISK_SCORE[severity],
+        start: isoTime(f.firstSec, f.firstNsec),
+        end: isoTime(f.lastSec, f.lastNsec),
+        duration: durationNs(f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
+        reference: rule.reference,
+      },
+      rule: ruleFields(rule),
+      threat: threatFields(rule, d.indicators),
+      source: endpoint(src, hasPorts ? f.aPort : undefined, f.pktsAB, f.bytesAB),
+      destination: endpoint(dst, hasPorts ? f.bPort : undefined, f.pktsBA, f.bytesBA, d.destinationDomain),
+      network: networkFields(f, cid),
+      observer: {
+        type: 'sensor',
+        product: 'torwatch',
+        vendor: 'torwatch',
+        version: this.opts.observer.version,
+        hostname: this.opts.observer.hostname,
+        ...(this.opts.observer.name ? { name: this.opts.observer.name } : {}),
+        ...(this.opts.observer.interface ? { ingress: { interface: { name: this.opts.observer.interface } } } : {}),
+      },
+      related: relatedFields(src, dst, d),
+    };
+    if (d.hostname) addHostname(doc, d);
+    if (d.tls) addTls(doc, d);
+    const labels = { ...(d.labels ?? {}) };
+    if (Object.keys(labels).length) doc.labels = labels;
+    doc.torwatch = torwatchFields(d, f, severity);
+    return doc;
+  }
+}
+
+function ruleFields(rule: RuleDef): Record<string, unknown> {
+  return {
+    id: rule.id,
+    name: rule.name,
+    description: rule.description,
+    category: rule.category,
+    ruleset: 'torwatch',
+    version: rule.version,
+    reference: rule.reference,
+    author: ['torwatch'],
+  };
+}
+
+function threatFields(rule: RuleDef, indicators: IndicatorMatch[] | undefined): Record<string, unknown> {
+  const t = rule.threat;
+  const out: Record<string, unknown> = {
+    framework: 'MITRE ATT&CK',
+    tactic: { id: t.tactics.map((x) => x.id), name: t.tactics.map((x) => x.name), reference: t.tactics.map((x) => x.reference) },
+    technique: {
+      id: t.techniques.map((x) => x.id),
+      name: t.techniques.map((x) => x.name),
+      reference: t.techniques.map((x) => x.reference),
+      subtechnique: { id: t.subtechniques.map((x) => x.id), name: t.subtechniques.map((x) => x.name), reference: t.subtechniques.map((x) => x.reference) },
+    },
+  };
+  if (indicators?.length) out.enrichments = indicators.map(enrichment);
+  return out;
+}
+
+/** ECS threat.indicator.confidence is a word; numeric (0-100, STIX) confidences map onto it. */
+function confidenceWord(n: number): string {
+  if (n <= 0) return 'None';
+  if (n < 30) return 'Low';
+  if (n < 70) return 'Medium';
+  return 'High';
+}
+
+function enrichment(m: IndicatorMatch): Record<string, unknown> {
+  const indicator: Record<string, unknown> = { type: m.type };
+  if (m.type === 'domain-name') indicator.url = { domain: m.value };
+  else indicator.ip = m.value;
+  if (m.port !== undefined) indicator.port = m.port;
+  if (m.provider) indicator.provider = m.provider;
+  if (m.description) indicator.description = m.description;
+  if (m.confidence !== undefined) indicator.confidence = confidenceWord(m.confidence);
+  if (m.firstSeen) indicator.first_seen = m.firstSeen;
+  if (m.lastSeen) indicator.last_seen = m.lastSeen;
+  if (m.tlp) indicator.marking = { tlp: m.tlp };
+  return { indicator, matched: { atomic: m.value, field: m.field, type: 'indicator_match_rule' } };
+}
+
+function endpoint(ip: string, port: number | undefined, packets: number, bytes: number, domain?: string): Record<string, unknown> {
+  const e: Record<string, unknown> = { ip, address: ip };
+  if (port !== undefined) e.port = port;
+  if (domain) e.domain = domain;
+  e.packets = packets;
+  e.bytes = bytes;
+  return e;
+}
+
+function networkFields(f: Flow, cid: string): Record<string, unknown> {
+  const n: Record<string, unknown> = {
+    transport: TRANSPORT[f.proto] ?? String(f.proto),
+    type: f.ipVersion === 4 ? 'ipv4' : 'ipv6',
+    iana_number: String(f.proto),
+    direction: flowDirection(f),
+    community_id: cid,
+    packets: f.packets,
+    bytes: f.bytes,
+  };
+  if (f.vlanOuter) n.vlan = { id: String(f.vlanOuter) };
+  if (f.vlanInner) n.inner = { vlan: { id: String(f.vlanInner) } };
+  return n;
+}
+
+function relatedFields(src: string, dst: string, d: Detection): Record<string, unknown> {
+  const r: Record<string, unknown> = { ip: src === dst ? [src] : [src, dst] };
+  const hosts = new Set<string>();
+  if (d.hostname) hosts.add(d.hostname.name);
+  if (d.destinationDomain) hosts.add(d.destinationDomain);
+  if (hosts.size) r.hosts = [...hosts];
+  return r;
+}
+
+function addHostname(doc: EcsAlert, d: Detection): void {
+  const h = d.hostname!;
+  switch (h.source) {
+    case 'dns':
+      doc.dns = { question: { name: h.name } };
+      break;
+    case 'tls':
+    case 'quic':
+      doc.tls = { ...(doc.tls as object | undefined), client: { server_name: h.name } };
+      break;
+    case 'http':
+      doc.url = { domain: h.name };
+      break;
+  }
+}
+
+function addTls(doc: EcsAlert, d: Detection): void {
+  const t = d.tls!;
+  const tls = (doc.tls ?? {}) as Record<string, unknown>;
+  const client = (tls.client ?? {}) as Record<string, unknown>;
+  if (t.sni) client.server_name = t.sni;
+  if (t.ja3) client.ja3 = t.ja3;
+  if (Object.keys(client).length) tls.client = client;
+  if (t.version) {
+    tls.version = t.version;
+    tls.version_protocol = 'tls';
+  }
+  if (t.alpn?.length) tls.next_protocol = t.alpn[0];
+  if (t.certSubject || t.certIssuer) {
+    const x509: Record<string, unknown> = {};
+    if (t.certSubject) x509.subject = { common_name: [t.certSubject] };
+    if (t.certIssuer) x509.issuer = { common_name: [t.certIssuer] };
+    tls.server = { x509 };
+  }
+  doc.tls = tls;
+}
+
+function torwatchFields(d: Detection, f: Flow, severity: string): Record<string, unknown> {
+  const t: Record<string, unknown> = {
+    severity,
+    input: { name: d.input, packet: d.packet },
+    flow: { id: f.id, first_packet: f.firstPacket },
+  };
+  if (d.confidence) t.confidence = d.confidence;
+  if (d.tls?.ja4 || d.tls?.ja3String) t.tls = { ...(d.tls.ja4 ? { ja4: d.tls.ja4 } : {}), ...(d.tls.ja3String ? { ja3_string: d.tls.ja3String } : {}) };
+  const details = d.indicators?.filter((m) => m.details).map((m) => ({ value: m.value, ...m.details }));
+  if (details?.length) t.indicators = details;
+  return t;
+}

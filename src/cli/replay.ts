@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import { readCaptureFile } from '../capture/file/open.js';
+import type { Settings } from '../config/settings.js';
+import { assemble } from '../pipeline/assemble.js';
+import { ProgressBar } from '../pipeline/progress.js';
+import { buildSummary, formatSummary, type InputSummary } from '../pipeline/summary.js';
+import { UserError } from '../util/errors.js';
+
+/** Inputs at least this big get a progress bar on a terminal. */
+const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `torwatch replay FILE...`: every file in order through one pipeline (flows carry over, as for a
+ * capture split by rotation). A bad file ends with a one-line error; alerts found before it, and in
+ * the files after it, are still written; the exit code is then 2.
+ */
+export async function runReplay(files: string[], settings: Settings, log: Logger, version: string): Promise<number> {
+  const started = performance.now();
+  const { pipeline, outputs } = await assemble({ settings, log, version, defaultOutputs: ['-'], eventIds: 'deterministic' });
+  const inputs: InputSummary[] = [];
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    log.warn('interrupted: finishing with what was read so far');
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  let exitCode = 0;
+  try {
+    for (const file of files) {
+      if (abort.signal.aborted) break;
+      pipeline.setInput(file);
+      const before = { packets: pipeline.counters.packets, bytes: pipeline.counters.bytes };
+      const showBar = settings.progress === 'always' || (settings.progress === 'auto' && process.stderr.isTTY === true);
+      const bar = showBar ? new ProgressBar(process.stderr, file) : undefined;
+      const entry: InputSummary = { name: file, packets: 0, bytes: 0 };
+      inputs.push(entry);
+      try {
+        const info = await readCaptureFile(file, pipeline.onFrame, {
+          signal: abort.signal,
+          onProgress: bar
+            ? (read, _compressed, total) => {
+                if (settings.progress === 'always' || (total ?? 0) >= PROGRESS_MIN_BYTES) bar.update(read, total, pipeline.counters.packets, Object.values(pipeline.detect.firedByRule).reduce((a, b) => a + b, 0));
+              }
+            : undefined,
+          afterChunk: () => outputs.flush(),
+        });
+        entry.format = info.format;
+        entry.compressed = info.compressed;
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        bar?.clear();
+        entry.error = err.message;
+        process.stderr.write(`torwatch: ${err.message}\n`);
+        exitCode = 2;
+      } finally {
+        bar?.clear();
+        entry.packets = pipeline.counters.packets - before.packets;
+        entry.bytes = pipeline.counters.bytes - before.bytes;
+      }
+    }
+    pipeline.finish();
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await outputs.close();
+  }
+  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started);
+  log.info({ summary }, 'run summary');
+  if (process.stderr.isTTY) process.stderr.write(formatSummary(summary));
+  const lost = summary.outputs.reduce((a, o) => a + o.failed, 0);
+  if (lost > 0 && exitCode === 0) log.error({ lost }, 'some alerts could not be written');
+  return exitCode;
+}

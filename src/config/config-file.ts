@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { InputError } from '../util/errors.js';
+
+/** Raw values of a config file, by option key, each value as the strings a CLI flag would give. */
+export type RawOptions = Map<string, string[]>;
+
+/**
+ * Read a YAML or JSON config file (JSON is YAML 1.2) into raw option values. Keys are the long CLI
+ * flags without dashes (`home-net`, `output`, ...); a value is a scalar or a list of scalars. Errors
+ * name the file, line and key. Which keys exist, and what values mean, is decided by the caller.
+ */
+export function readConfigFile(path: string, knownKeys: ReadonlySet<string>): RawOptions {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new InputError({ file: path }, e.code === 'ENOENT' ? 'config file not found' : e.code === 'EISDIR' ? 'is a directory, not a config file' : `cannot read config file (${e.code ?? e.message})`);
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (n: Node | null | undefined): number | undefined => (n?.range ? lc.linePos(n.range[0]).line : undefined);
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new InputError({ file: path, line: lc.linePos(e.pos[0]).line }, `not valid YAML/JSON: ${e.message.split('\n')[0]}`);
+  }
+  const out: RawOptions = new Map();
+  if (doc.contents === null) return out;
+  if (!isMap(doc.contents)) throw new InputError({ file: path, line: lineOf(doc.contents) }, 'the top level must be a mapping of option: value');
+  for (const pair of doc.contents.items) {
+    const keyNode = pair.key as Node | null;
+    const key = isScalar(keyNode) ? String(keyNode.value) : '';
+    const line = lineOf(keyNode);
+    if (!knownKeys.has(key)) throw new InputError({ file: path, line }, `unknown key '${key}' (known: ${[...knownKeys].sort().join(', ')})`);
+    const v = pair.value as Node | null;
+    const values: string[] = [];
+    if (isSeq(v)) {
+      for (const item of v.items) {
+        if (!isScalar(item) || item.value === null || typeof item.value === 'object') throw new InputError({ file: path, line: lineOf(item as Node) ?? line }, `key '${key}': list items must be plain values`);
+        values.push(String(item.value));
+      }
+    } else if (isScalar(v) && v.value !== null && typeof v.value !== 'object') {
+      values.push(String(v.value));
+    } else {
+      throw new InputError({ file: path, line }, `key '${key}': expected a value or a list of values`);
+    }
+    out.set(key, values);
+  }
+  return out;
+}

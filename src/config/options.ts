@@ -1,0 +1,121 @@
+import { UserError } from '../util/errors.js';
+import { checkCidrs, checkLogLevel, checkRuleIds, splitList, type Settings } from './settings.js';
+import type { RuleId } from '../detect/catalog.js';
+import type { LogLevel } from '../log/logger.js';
+
+/**
+ * The common options (SPEC.md), described once: flag, help text, and how a raw value (a CLI string or
+ * a config-file value) lands in Settings. `torwatch replay`, `capture` and the config file share it.
+ */
+export interface OptionSpec {
+  /** Long flag without dashes; also the config-file key. */
+  key: string;
+  flags: string;
+  help: string;
+  /** A list option accepts repeats and comma-separated values. */
+  list: boolean;
+  apply(s: Settings, values: string[]): string | undefined;
+}
+
+function intIn(min: number, max: number, set: (n: number) => void) {
+  return (v: string[]): string | undefined => {
+    const t = v[v.length - 1];
+    if (!/^\d+$/.test(t) || Number(t) < min || Number(t) > max) return `'${t}' is not a whole number from ${min} to ${max}`;
+    set(Number(t));
+    return undefined;
+  };
+}
+
+export const COMMON_OPTIONS: OptionSpec[] = [
+  {
+    key: 'relays', flags: '--relays <path|url>', list: true,
+    help: 'Tor relay list (consensus, Onionoo JSON, exit list, CSV, IP/CIDR list); repeatable',
+    apply: (s, v) => { s.relays.push(...v); return undefined; },
+  },
+  {
+    key: 'intel', flags: '--intel <path>', list: true,
+    help: 'threat-intel indicators (CSV, MISP CSV, STIX 2.1 bundle); repeatable',
+    apply: (s, v) => { s.intel.push(...v); return undefined; },
+  },
+  {
+    key: 'home-net', flags: '--home-net <cidr,...>', list: true,
+    help: 'the protected network (default: 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7)',
+    apply: (s, v) => {
+      const list = splitList(v);
+      const err = list.length ? checkCidrs(list) : 'needs at least one CIDR';
+      if (!err) s.homeNet = list;
+      return err;
+    },
+  },
+  {
+    key: 'output', flags: '-o, --output <target>', list: true,
+    help: "where alerts go: '-' (stdout), a file, syslog+udp://host:port, syslog+tcp://, syslog+tls://, syslog:///dev/log; repeatable",
+    apply: (s, v) => { s.output.push(...v); return undefined; },
+  },
+  {
+    key: 'rules', flags: '--rules <id,...>', list: true,
+    help: 'run only these rules (see `torwatch rules`)',
+    apply: (s, v) => {
+      const list = splitList(v);
+      const err = checkRuleIds(list);
+      if (!err) s.rules = list as RuleId[];
+      return err;
+    },
+  },
+  {
+    key: 'disable-rules', flags: '--disable-rules <id,...>', list: true,
+    help: 'do not run these rules',
+    apply: (s, v) => {
+      const list = splitList(v);
+      const err = checkRuleIds(list);
+      if (!err) s.disableRules = list as RuleId[];
+      return err;
+    },
+  },
+  {
+    key: 'allow', flags: '--allow <cidr|host>', list: true,
+    help: 'never alert on flows with this endpoint (exclusions); repeatable',
+    apply: (s, v) => { s.allow.push(...splitList(v)); return undefined; },
+  },
+  {
+    key: 'log-level', flags: '--log-level <level>', list: false,
+    help: 'log level for the JSON logs on stderr (fatal, error, warn, info, debug, trace, silent)',
+    apply: (s, v) => {
+      const t = v[v.length - 1];
+      const err = checkLogLevel(t);
+      if (!err) s.logLevel = t as LogLevel;
+      return err;
+    },
+  },
+  {
+    key: 'max-flows', flags: '--max-flows <n>', list: false,
+    help: 'cap on concurrent flows; beyond it the oldest are evicted and counted (default 200000)',
+    apply: (s, v) => intIn(1, 50_000_000, (n) => { s.maxFlows = n; })(v),
+  },
+  {
+    key: 'community-id-seed', flags: '--community-id-seed <n>', list: false,
+    help: 'Community ID seed (default 0)',
+    apply: (s, v) => intIn(0, 65535, (n) => { s.communityIdSeed = n; })(v),
+  },
+  {
+    key: 'sensor-name', flags: '--sensor-name <name>', list: false,
+    help: 'observer.name in alerts',
+    apply: (s, v) => { s.sensorName = v[v.length - 1]; return undefined; },
+  },
+  {
+    key: 'progress', flags: '--progress <when>', list: false,
+    help: 'progress bar on stderr: auto (a TTY and a large input), always, never',
+    apply: (s, v) => {
+      const t = v[v.length - 1];
+      if (t !== 'auto' && t !== 'always' && t !== 'never') return `'${t}' is not one of auto, always, never`;
+      s.progress = t;
+      return undefined;
+    },
+  },
+];
+
+/** Apply one option's raw values; a bad value is a usage error naming the option. */
+export function applyOption(s: Settings, spec: OptionSpec, values: string[], origin: string): void {
+  const err = spec.apply(s, values);
+  if (err) throw new UserError(`${origin}: ${err}`);
+}

@@ -1,0 +1,70 @@
+import type { Flow } from '../flow/flow.js';
+import type { RuleDef, Severity } from './catalog.js';
+
+/**
+ * What a detector found: facts in torwatch's own terms. Only the alert builder (src/alert/) turns this
+ * into ECS. Detectors never build ECS fields.
+ */
+export interface Detection {
+  rule: RuleDef;
+  flow: Flow;
+  /** Time of the packet that made the flow match. */
+  tsSec: number;
+  tsNsec: number;
+  /** 1-based number of that packet in its input, and the input's name, for analysts. */
+  packet: number;
+  input: string;
+  /** One sentence for `message`. */
+  message: string;
+  /** Overrides of the rule's default severity (e.g. tor-exit risk levels). */
+  severity?: Severity;
+  /** Confidence of the match (ECS-style words): e.g. High on IP+ORPort, Medium on IP only. */
+  confidence?: 'low' | 'medium' | 'high';
+  /** Extra labels (ECS `labels`, keyword values). */
+  labels?: Record<string, string>;
+  /** Indicators that matched (relay list, threat intel) -> threat.enrichments. */
+  indicators?: IndicatorMatch[];
+  /** A hostname behind the detection and where it was seen. */
+  hostname?: HostnameFact;
+  /** Destination name learned from an earlier DNS answer in the capture. */
+  destinationDomain?: string;
+  /** TLS facts (JA3/JA4, versions, certificate names), filled by the TLS parser. */
+  tls?: TlsFacts;
+}
+
+export interface HostnameFact {
+  name: string;
+  /** Where the name was seen. */
+  source: 'dns' | 'tls' | 'http' | 'quic';
+}
+
+export interface TlsFacts {
+  version?: string;
+  sni?: string;
+  alpn?: string[];
+  ja3?: string;
+  ja3String?: string;
+  ja4?: string;
+  certSubject?: string;
+  certIssuer?: string;
+}
+
+/** One matched indicator, e.g. a relay-list entry or a threat-intel record. */
+export interface IndicatorMatch {
+  /** STIX-ish type: ipv4-addr, ipv6-addr, domain-name. */
+  type: 'ipv4-addr' | 'ipv6-addr' | 'domain-name';
+  /** The atomic value that matched (address or domain). */
+  value: string;
+  /** Which alert field it matched: source.ip, destination.ip, dns.question.name, ... */
+  field: string;
+  port?: number;
+  provider?: string;
+  description?: string;
+  confidence?: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  /** ECS threat.indicator.marking.tlp */
+  tlp?: string;
+  /** Free-form facts about the indicator (roles, nickname, fingerprint, list age): torwatch.* */
+  details?: Record<string, string | number | boolean | string[]>;
+}

@@ -1,0 +1,28 @@
+import type { Packet } from '../decode/packet.js';
+import type { Flow } from '../flow/flow.js';
+import type { FlowEndReason } from '../flow/table.js';
+import type { Detection } from './detection.js';
+
+/**
+ * A detector implements one or more rules. The engine calls it with flow-level facts; the detector
+ * decides and reports through `ctx.fire`, which enforces one alert per flow and rule.
+ */
+export interface DetectContext {
+  /** Report a detection; returns false when this rule already fired on the flow or is disabled. */
+  fire(d: Detection): boolean;
+  /** Whether a rule is enabled (skip work for disabled rules). */
+  enabled(ruleIndex: number): boolean;
+  /** Name of the input being read ('-' for stdin, the interface for live capture). */
+  readonly input: string;
+}
+
+export interface Detector {
+  readonly name: string;
+  /**
+   * Every packet of a flow after the flow table placed it; `isNew` on the packet that created it.
+   * `dir` is 0 for initiator -> responder. Keep this cheap: it runs per packet.
+   */
+  onPacket?(flow: Flow, p: Packet, isNew: boolean, dir: number, ctx: DetectContext): void;
+  /** The flow left the table (timeout, eviction, end of input). */
+  onFlowEnd?(flow: Flow, reason: FlowEndReason, ctx: DetectContext): void;
+}

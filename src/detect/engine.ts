@@ -1,0 +1,56 @@
+import type { Packet } from '../decode/packet.js';
+import type { Flow } from '../flow/flow.js';
+import type { FlowEndReason } from '../flow/table.js';
+import { RULES, type RuleId } from './catalog.js';
+import type { Detection } from './detection.js';
+import type { DetectContext, Detector } from './detector.js';
+
+export interface DetectEngineOptions {
+  detectors: Detector[];
+  /** Rule ids that may alert; others are skipped before any work. */
+  enabled: ReadonlySet<RuleId>;
+  /** Receives every accepted detection, in packet order. */
+  onDetection: (d: Detection) => void;
+}
+
+/**
+ * Runs the detectors and keeps their promises: a disabled rule never fires, and a rule fires at most
+ * once per flow (SPEC.md: one alert per flow). Counts per rule for the run summary.
+ */
+export class DetectEngine implements DetectContext {
+  input = '-';
+  readonly firedByRule: Record<string, number> = {};
+  private readonly enabledMask: number;
+  private readonly packetHooks: Detector[];
+  private readonly endHooks: Detector[];
+
+  constructor(private readonly opts: DetectEngineOptions) {
+    let mask = 0;
+    for (const r of RULES) if (opts.enabled.has(r.id)) mask |= 1 << r.index;
+    this.enabledMask = mask;
+    this.packetHooks = opts.detectors.filter((d) => d.onPacket);
+    this.endHooks = opts.detectors.filter((d) => d.onFlowEnd);
+  }
+
+  enabled(ruleIndex: number): boolean {
+    return (this.enabledMask & (1 << ruleIndex)) !== 0;
+  }
+
+  fire(d: Detection): boolean {
+    const bit = 1 << d.rule.index;
+    if ((this.enabledMask & bit) === 0 || (d.flow.fired & bit) !== 0) return false;
+    d.flow.fired |= bit;
+    this.firedByRule[d.rule.id] = (this.firedByRule[d.rule.id] ?? 0) + 1;
+    this.opts.onDetection(d);
+    return true;
+  }
+
+  onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
+    const hooks = this.packetHooks;
+    for (let i = 0; i < hooks.length; i++) hooks[i].onPacket!(flow, p, isNew, dir, this);
+  }
+
+  onFlowEnd(flow: Flow, reason: FlowEndReason): void {
+    for (const d of this.endHooks) d.onFlowEnd!(flow, reason, this);
+  }
+}

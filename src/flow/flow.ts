@@ -1,0 +1,101 @@
+/**
+ * One tracked connection. Endpoint A is the initiator (ECS `source`), B the responder (`destination`).
+ * Fields are plain numbers so the hot path allocates nothing per packet; the object is created once
+ * per flow. Direction index 0 = A->B, 1 = B->A.
+ */
+export const TcpState = {
+  /** Not TCP, or TCP without any handshake packet seen (capture started mid-stream). */
+  NONE: 0,
+  SYN_SENT: 1,
+  SYN_ACKED: 2,
+  ESTABLISHED: 3,
+  /** A FIN was seen from one side. */
+  CLOSING: 4,
+  /** FINs from both sides, or a RST. */
+  CLOSED: 5,
+} as const;
+export type TcpStateValue = (typeof TcpState)[keyof typeof TcpState];
+
+export const TCP_STATE_NAMES = ['none', 'syn_sent', 'syn_acked', 'established', 'closing', 'closed'] as const;
+
+export class Flow {
+  /** Run-unique sequence number (1-based). */
+  readonly id: number;
+  readonly hash: number;
+  readonly ipVersion: 4 | 6;
+  readonly proto: number;
+  // Initiator address words and port.
+  a0: number; a1: number; a2: number; a3: number;
+  aPort: number;
+  // Responder address words and port.
+  b0: number; b1: number; b2: number; b3: number;
+  bPort: number;
+
+  /** Whether A / B are inside --home-net (fixed at creation). */
+  aHome = false;
+  bHome = false;
+
+  /** First/last packet time, pipeline clock (ms). The exact first timestamp is kept for ECS. */
+  firstMs: number;
+  lastMs: number;
+  firstSec: number;
+  firstNsec: number;
+  lastSec: number;
+  lastNsec: number;
+
+  pktsAB = 0;
+  pktsBA = 0;
+  bytesAB = 0;
+  bytesBA = 0;
+
+  tcpState: TcpStateValue = TcpState.NONE;
+  /** TCP flags ever seen per direction (OR of flag bytes). */
+  tcpFlagsAB = 0;
+  tcpFlagsBA = 0;
+
+  /** Bit i set when rule i (detect/catalog order) already alerted on this flow: one alert per flow. */
+  fired = 0;
+  /** 1-based number, within its input, of the packet that created the flow. */
+  firstPacket = 0;
+  /** First and innermost VLAN ids seen on the first packet (0 = none). */
+  vlanOuter = 0;
+  vlanInner = 0;
+
+  /** Per-flow state owned by later stages (app-layer parsers, detectors); opaque here. */
+  app: unknown = undefined;
+  detect: unknown = undefined;
+
+  // Intrusive links, owned by FlowTable: hash-bucket chain and timeout (LRU) list.
+  /** @internal */ bucketNext: Flow | null = null;
+  /** @internal */ lruPrev: Flow | null = null;
+  /** @internal */ lruNext: Flow | null = null;
+  /** @internal timeout class index (FlowTable.TIMEOUT_CLASSES). */ tclass = 0;
+
+  constructor(
+    id: number, hash: number, ipVersion: 4 | 6, proto: number,
+    a0: number, a1: number, a2: number, a3: number, aPort: number,
+    b0: number, b1: number, b2: number, b3: number, bPort: number,
+    tsSec: number, tsNsec: number, ms: number,
+  ) {
+    this.id = id;
+    this.hash = hash;
+    this.ipVersion = ipVersion;
+    this.proto = proto;
+    this.a0 = a0; this.a1 = a1; this.a2 = a2; this.a3 = a3; this.aPort = aPort;
+    this.b0 = b0; this.b1 = b1; this.b2 = b2; this.b3 = b3; this.bPort = bPort;
+    this.firstMs = ms;
+    this.lastMs = ms;
+    this.firstSec = tsSec;
+    this.firstNsec = tsNsec;
+    this.lastSec = tsSec;
+    this.lastNsec = tsNsec;
+  }
+
+  get packets(): number {
+    return this.pktsAB + this.pktsBA;
+  }
+
+  get bytes(): number {
+    return this.bytesAB + this.bytesBA;
+  }
+}

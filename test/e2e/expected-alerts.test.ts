@@ -1,0 +1,38 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { field, PCAPS, runCli } from '../support/run-cli.js';
+
+/**
+ * Every regression capture in pcaps/ against its expected-alerts file (pcaps/expected/<file>.alerts.ndjson,
+ * derived with tshark by scripts/pcaps/expected-alerts.py, not by torwatch). Compared as sets of the
+ * keys the file gives; every other field is still checked against ECS by runCli.
+ */
+const captures = readdirSync(PCAPS).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).sort();
+const expectedFile = (f: string): string => join(PCAPS, 'expected', `${f}.alerts.ndjson`);
+
+/** An alert (nested) or an expected line (flat dotted keys) reduced to the same keys. */
+function project(doc: Record<string, unknown>, keys: string[], flat = false): string {
+  return JSON.stringify(Object.fromEntries(keys.map((k) => [k, flat ? doc[k] : field(doc, k)])));
+}
+
+describe('regression captures give their expected alerts', () => {
+  it('every capture has an expected-alerts file and a README line', () => {
+    const readme = readFileSync(join(PCAPS, 'README.md'), 'utf8');
+    for (const f of captures) {
+      expect(existsSync(expectedFile(f)), `${f} has no expected-alerts file`).toBe(true);
+      expect(readme.includes(f), `${f} has no line in pcaps/README.md`).toBe(true);
+    }
+  });
+
+  for (const f of captures) {
+    it(f, async () => {
+      const want = readFileSync(expectedFile(f), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const r = await runCli(['replay', join(PCAPS, f)]);
+      expect(r.code, r.stderr).toBe(0);
+      const keys = want.length ? Object.keys(want[0]) : ['rule.id', 'source.ip', 'destination.ip', 'destination.port'];
+      const got = r.alerts.filter((a) => keys.includes('rule.id') || field(a, 'rule.id') === 'tor-port-private').map((a) => project(a, keys)).sort();
+      expect(got).toEqual(want.map((w) => project(w, keys, true)).sort());
+    });
+  }
+});

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { ecsProblems } from './ecs-schema.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
+export const PCAPS = fileURLToPath(new URL('../../pcaps/', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/torwatch.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as NDJSON alerts (only when every line is JSON). */
+  alerts: Record<string, unknown>[];
+}
+
+/**
+ * Run the real CLI (bin/torwatch.js over the compiled dist/) as a user would. Every alert it prints is
+ * checked against the ECS field list here, so every test that produces alerts also validates them.
+ */
+export async function runCli(args: string[], opts: { stdin?: Buffer | string; timeoutMs?: number; env?: NodeJS.ProcessEnv; /** stdout is not NDJSON (help, tables) */ text?: boolean } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(opts.stdin ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(timer);
+  const stdout = Buffer.concat(out).toString('utf8');
+  const stderr = Buffer.concat(err).toString('utf8');
+  const alerts = opts.text ? [] : stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+  for (const a of alerts) expect(ecsProblems(a), `ECS problems in ${JSON.stringify(a).slice(0, 200)}`).toEqual([]);
+  return { code, stdout, stderr, alerts };
+}
+
+/** Read a dotted path ("source.ip") from a nested alert. */
+export function field(doc: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = doc;
+  for (const part of path === '@timestamp' ? ['@timestamp'] : path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Lines of the pino JSON log on stderr that parse as JSON. */
+export function logLines(stderr: string): Record<string, unknown>[] {
+  return stderr.split('\n').flatMap((l) => {
+    try {
+      const v = JSON.parse(l) as unknown;
+      return typeof v === 'object' && v !== null ? [v as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
