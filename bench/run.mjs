@@ -18,7 +18,7 @@ if (!existsSync(file)) {
   process.stderr.write(`generating ${file} (${mb} MB)...\n`);
   execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--out', file], { stdio: 'inherit' });
 }
-if (!existsSync(`${root}dist/cli/main.js`)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(`${root}dist/torwatch.js`)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const size = statSync(file).size;
 const packets = Number(execFileSync('capinfos', ['-M', '-c', '-r', '-T', file]).toString().trim().split('\t').pop());
 execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 }); // warm the page cache

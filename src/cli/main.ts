@@ -31,7 +31,7 @@ Examples:
   torwatch replay --relays consensus --output alerts.ndjson day1.pcap.gz day2.pcap.gz
   tcpdump -w - -i eth0 | torwatch replay -`);
   addOptions(replay, COMMON_OPTIONS).action(async (files: string[], _o: unknown, cmd: Command) => {
-    const settings = settingsFrom(cmd, COMMON_OPTIONS);
+    const settings = await settingsFrom(cmd, COMMON_OPTIONS);
     const log = createLogger(settings.logLevel);
     exitCode = await runReplay(files, settings, log, version);
   });

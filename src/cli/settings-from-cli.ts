@@ -20,9 +20,9 @@ function camel(key: string): string {
  * Settings = defaults, then the config file, then the command line; a key given on the command line
  * replaces the config file's value for that key. Every value goes through the same validator.
  */
-export function settingsFrom(cmd: Command, specs: readonly OptionSpec[]): Settings {
+export async function settingsFrom(cmd: Command, specs: readonly OptionSpec[]): Promise<Settings> {
   const opts = cmd.opts<Record<string, string[] | string | undefined>>();
-  const fromFile: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config, new Set(specs.map((s) => s.key))) : new Map();
+  const fromFile: RawOptions = typeof opts.config === 'string' ? await readConfigFile(opts.config, new Set(specs.map((s) => s.key))) : new Map();
   const s = defaultSettings();
   for (const spec of specs) {
     const cli = opts[camel(spec.key)];

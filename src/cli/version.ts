@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 
-/** torwatch's version, from package.json (one source of truth for --version and observer.version). */
+/**
+ * torwatch's version, from package.json (one source of truth for --version and observer.version).
+ * Walks up from this module: it runs from src/cli in tests and from the bundle in dist/.
+ */
 export function torwatchVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'torwatch' && pkg.version) return pkg.version;
+    } catch {
+      // not there; try the next level up
+    }
   }
+  return '0.0.0';
 }

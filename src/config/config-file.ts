@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { InputError } from '../util/errors.js';
 
 /** Raw values of a config file, by option key, each value as the strings a CLI flag would give. */
@@ -10,7 +10,9 @@ export type RawOptions = Map<string, string[]>;
  * flags without dashes (`home-net`, `output`, ...); a value is a scalar or a list of scalars. Errors
  * name the file, line and key. Which keys exist, and what values mean, is decided by the caller.
  */
-export function readConfigFile(path: string, knownKeys: ReadonlySet<string>): RawOptions {
+export async function readConfigFile(path: string, knownKeys: ReadonlySet<string>): Promise<RawOptions> {
+  // Loaded on demand: most runs have no config file, and the parser is the biggest module at start-up.
+  const { LineCounter, parseDocument, isMap, isScalar, isSeq } = await import('yaml');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

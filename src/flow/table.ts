@@ -116,7 +116,11 @@ export class FlowTable {
     const d = p.dst;
     const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
     const d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
-    const hash = fmix((endpointHash(s0, s1, s2, s3, sport) ^ endpointHash(d0, d1, d2, d3, dport)) + proto);
+    // XOR of per-endpoint hashes is symmetric, so both directions land in the same bucket. IPv4 keeps
+    // words 0..2 zero: one mix per endpoint is enough there.
+    const hash = p.ipVersion === 4
+      ? fmix((fmix(s3 ^ Math.imul(sport + 1, 0x9e3779b1)) ^ fmix(d3 ^ Math.imul(dport + 1, 0x9e3779b1))) + proto)
+      : fmix((endpointHash(s0, s1, s2, s3, sport) ^ endpointHash(d0, d1, d2, d3, dport)) + proto);
 
     const bi = hash & this.mask;
     let f = this.buckets[bi];

@@ -4,7 +4,7 @@
  */
 
 /** Default size of the read buffer ("chunk"); records are parsed in place inside it. */
-export const DEFAULT_CHUNK_BYTES = 1 << 20;
+export const DEFAULT_CHUNK_BYTES = 1 << 22;
 
 /**
  * Largest captured length accepted in a classic pcap record. libpcap's max_snaplen_for_dlt() is

@@ -1,15 +1,16 @@
 /**
- * The chunk loop: read into one buffer, let the format parser deliver every complete record in place,
- * carry the incomplete tail to the front, repeat. One await per read; parsing is synchronous.
+ * The chunk loop: read into a buffer, let the format parser deliver every complete record in place,
+ * carry the incomplete tail in front of the next chunk, repeat. Parsing is synchronous; the only awaits
+ * are the reads (overlapped with parsing) and the caller's afterChunk.
  *
- * Memory: the buffer is `chunkSize` bytes and grows only when a single record needs more (bounded by
- * the parser's per-record cap, which it enforces before asking), so it stays flat whatever the input
- * size.
+ * Memory: two buffers of `chunkSize` plus a reserve for one straddling record; one record larger than
+ * that gets a buffer of its own (bounded by the parser's per-record cap, enforced before it asks), so
+ * memory stays flat whatever the input size.
  */
 import { InputError } from '../../util/errors.js';
 import type { ByteSource } from './byte-source.js';
 import { MAGIC_BYTES } from './detect-format.js';
-import { PROGRESS_EVERY_BYTES } from './limits.js';
+import { PCAP_MAX_CAPLEN, PROGRESS_EVERY_BYTES } from './limits.js';
 import type { RecordParser } from './record-parser.js';
 
 export interface ReadLoopOptions {
@@ -33,68 +34,111 @@ export interface ReadLoopResult {
 }
 
 /**
+ * Bytes kept free in front of every read so the incomplete tail of the previous chunk can be placed
+ * right before the new data without moving the data: one largest classic-pcap record plus headers.
+ */
+const RESERVE = PCAP_MAX_CAPLEN + 64;
+
+type ReadResult = { n: number; err?: undefined } | { n: 0; err: unknown };
+
+/**
  * Pull the whole source through the parser that `makeParser` picks from the first bytes (at least
  * MAGIC_BYTES of them unless the input is shorter; it throws InputError for an unusable input).
+ *
+ * Read-ahead: while the parser works through one buffer, the next chunk is already being read into the
+ * other (the kernel's copy runs on libuv's thread pool, so on two cores reading and parsing overlap).
+ * The unconsumed tail is then copied into the reserve in front of the new data, so records straddling
+ * a read boundary are the only bytes ever copied. A record bigger than the reserve (a large pcapng
+ * block) is the rare case: one buffer sized for it is filled by plain sequential reads.
  */
 export async function runReadLoop(
   src: ByteSource,
   makeParser: (head: Buffer) => RecordParser,
   opts: ReadLoopOptions,
 ): Promise<ReadLoopResult> {
-  const chunkSize = Math.max(1, opts.chunkSize);
+  const chunkSize = Math.max(1, opts.chunkSize, MAGIC_BYTES);
   const maxRead = Math.max(1, opts.maxReadBytes ?? Number.MAX_SAFE_INTEGER);
   // Zeroed, not allocUnsafe: sinks see the whole buffer, which must never expose stale process memory.
-  let buf = Buffer.alloc(Math.max(chunkSize, MAGIC_BYTES));
-  let filled = 0; // valid bytes in buf
-  let base = 0; // input offset of buf[0]
+  let cur = Buffer.alloc(RESERVE + chunkSize);
+  let spare = Buffer.alloc(RESERVE + chunkSize);
+  let start = RESERVE; // cur[start, filled) holds input not yet consumed
+  let filled = RESERVE;
+  let base = -RESERVE; // input offset of cur[0]
   let bytes = 0;
+  let eof = false;
   let nextProgress = PROGRESS_EVERY_BYTES;
   let parser: RecordParser | undefined;
   const signal = opts.signal;
 
   const progress = (): void => opts.onProgress?.(bytes, src.rawBytesRead, src.totalOnDisk);
+  const sourceError = (e: unknown): InputError =>
+    new InputError(
+      parser ? { file: opts.file, packet: parser.records + 1, byteOffset: bytes } : { file: opts.file, byteOffset: bytes },
+      opts.describeSourceError(e),
+    );
+  const readInto = (target: Buffer, off: number): Promise<ReadResult> => {
+    const want = Math.min(target.length - off, maxRead);
+    return src.read(target, off, want).then((n) => ({ n }), (err: unknown) => ({ n: 0 as const, err }));
+  };
+
+  // The first bytes decide the format: read until there are enough to tell (or the input ends).
+  while (parser === undefined) {
+    if (signal?.aborted) return { parser: nullParser, bytes, aborted: true };
+    const r = await readInto(cur, filled);
+    if (r.err !== undefined) throw sourceError(r.err);
+    eof = r.n === 0;
+    filled += r.n;
+    bytes += r.n;
+    if (filled - start >= MAGIC_BYTES || eof) parser = makeParser(cur.subarray(start, filled));
+    else if (filled === cur.length) throw new Error('capture read loop: buffer full before the format was known');
+  }
 
   for (;;) {
-    if (signal?.aborted) return { parser: parser ?? nullParser, bytes, aborted: true };
-    const want = Math.min(buf.length - filled, maxRead);
-    // A zero-byte request would read as end of input; the parser's `need` makes this impossible.
-    if (want <= 0) throw new Error('capture read loop: buffer full but the parser made no progress');
-    let n: number;
-    try {
-      n = await src.read(buf, filled, want);
-    } catch (e) {
-      throw new InputError(
-        parser ? { file: opts.file, packet: parser.records + 1, byteOffset: bytes } : { file: opts.file, byteOffset: bytes },
-        opts.describeSourceError(e),
-      );
-    }
-    if (signal?.aborted) return { parser: parser ?? nullParser, bytes, aborted: true };
-    const eof = n === 0;
-    filled += n;
-    bytes += n;
-    if (parser === undefined) {
-      if (filled < MAGIC_BYTES && !eof) continue;
-      parser = makeParser(buf.subarray(0, filled));
-    }
-    const pos = parser.parse(buf, 0, filled, base);
+    if (signal?.aborted) return { parser, bytes, aborted: true };
+    const ahead = eof ? undefined : readInto(spare, RESERVE);
+    const pos = parser.parse(cur, start, filled, base);
     if (opts.afterChunk) await opts.afterChunk();
     if (eof) {
       parser.finish(filled - pos, base + pos);
       progress();
       return { parser, bytes, aborted: false };
     }
+    const r = await ahead!;
+    if (signal?.aborted) return { parser, bytes, aborted: true };
+    if (r.err !== undefined) {
+      // Everything before the failing read was delivered; its unconsumed tail is reported as such.
+      throw sourceError(r.err);
+    }
+    eof = r.n === 0;
+    bytes += r.n;
     const left = filled - pos;
     const need = parser.need;
-    if (need > buf.length) {
-      // One record bigger than the buffer: grow to hold it plus a normal read after it.
-      const bigger = Buffer.alloc(need + chunkSize);
-      buf.copy(bigger, 0, pos, filled);
-      buf = bigger;
-    } else if (left > 0 && pos > 0) {
-      buf.copyWithin(0, pos, filled);
+    if (need <= RESERVE) {
+      cur.copy(spare, RESERVE - left, pos, filled);
+      const t = cur;
+      cur = spare;
+      spare = t;
+      base += pos - (RESERVE - left);
+      start = RESERVE - left;
+      filled = RESERVE + r.n;
+    } else {
+      // One record larger than the reserve: gather it in a buffer of its own, reading sequentially.
+      const big = Buffer.alloc(need + chunkSize);
+      cur.copy(big, 0, pos, filled);
+      spare.copy(big, left, RESERVE, RESERVE + r.n);
+      let have = left + r.n;
+      while (have < need && !eof) {
+        const m = await readInto(big, have);
+        if (m.err !== undefined) throw sourceError(m.err);
+        eof = m.n === 0;
+        have += m.n;
+        bytes += m.n;
+      }
+      base += pos;
+      cur = big;
+      start = 0;
+      filled = have;
     }
-    base += pos;
-    filled = left;
     if (bytes >= nextProgress) {
       nextProgress = bytes + PROGRESS_EVERY_BYTES;
       progress();
