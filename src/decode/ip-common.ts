@@ -1,31 +1,6 @@
 import { IpProto, type Packet } from './packet.js';
 import type { Dispatcher } from './dispatch.js';
 
-/**
- * Clear the L3/L4 fields before an IP header is decoded. With tunnels the innermost IP layer wins:
- * an inner header overwrites the outer one's tuple, and nothing of the outer transport (ports, TCP
- * flags, payload) may survive into a packet whose inner protocol has no ports.
- */
-export function beginIpLayer(p: Packet): void {
-  p.src[0] = p.src[1] = p.src[2] = p.src[3] = 0;
-  p.dst[0] = p.dst[1] = p.dst[2] = p.dst[3] = 0;
-  p.proto = 0;
-  p.ttl = 0;
-  p.ipLen = 0;
-  p.isFragment = false;
-  p.fragOffset = 0;
-  p.moreFragments = false;
-  p.fragId = 0;
-  p.l4Off = -1;
-  p.sport = 0;
-  p.dport = 0;
-  p.tcpFlags = 0;
-  p.tcpSeq = 0;
-  p.tcpAck = 0;
-  p.tcpWin = 0;
-  p.payOff = 0;
-  p.payLen = 0;
-}
 
 /** TCP header bytes that a non-first fragment must not overlap (RFC 1858 overlapping-fragment attack). */
 const TCP_MIN_HLEN = 20;

@@ -3,7 +3,7 @@ import type { Dispatcher } from './dispatch.js';
 import { AnomalyId } from './anomalies.js';
 import { Stat } from './stats.js';
 import { u16, u32 } from '../util/bytes.js';
-import { beginIpLayer, joinLaterFragment } from './ip-common.js';
+import { joinLaterFragment } from './ip-common.js';
 
 const IPV4_MIN_HLEN = 20;
 const MF = 0x2000;
@@ -36,7 +36,7 @@ export function decodeIpv4(d: Dispatcher, p: Packet, off: number, end: number): 
   }
   d.counts[Stat.ipv4]++;
 
-  beginIpLayer(p);
+  p.clearIpLayer();
   p.ipVersion = 4;
   p.l3Off = off;
   p.ipLen = total !== 0 ? total : end - off;

@@ -4,7 +4,7 @@ import { AnomalyId } from './anomalies.js';
 import { Stat } from './stats.js';
 import { u16, u32 } from '../util/bytes.js';
 import { IpProtoExt } from './numbers.js';
-import { beginIpLayer, joinLaterFragment } from './ip-common.js';
+import { joinLaterFragment } from './ip-common.js';
 
 const IPV6_HLEN = 40;
 const EXT_MIN_LEN = 8;
@@ -35,7 +35,7 @@ export function decodeIpv6(d: Dispatcher, p: Packet, off: number, end: number): 
   }
   d.counts[Stat.ipv6]++;
 
-  beginIpLayer(p);
+  p.clearIpLayer();
   p.ipVersion = 6;
   p.l3Off = off;
   p.ipLen = plen !== 0 ? IPV6_HLEN + plen : end - off;

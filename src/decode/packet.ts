@@ -85,6 +85,19 @@ export class Packet {
     this.vlanCount = 0;
     this.ipVersion = 0;
     this.l3Off = 0;
+    this.clearIpLayer();
+  }
+
+  /**
+   * Clear everything an IP header and its transport fill in. Called per frame, and again before each
+   * IP header of a tunnelled packet: the innermost IP layer wins, and nothing of an outer transport
+   * (ports, TCP flags, payload) may survive into an inner packet whose protocol has no ports.
+   */
+  clearIpLayer(): void {
+    const s = this.src;
+    const d = this.dst;
+    s[0] = s[1] = s[2] = s[3] = 0;
+    d[0] = d[1] = d[2] = d[3] = 0;
     this.proto = 0;
     this.ttl = 0;
     this.ipLen = 0;
