@@ -1,7 +1,6 @@
 import { IpProto, type Packet } from './packet.js';
 import type { Dispatcher } from './dispatch.js';
 
-
 /** TCP header bytes that a non-first fragment must not overlap (RFC 1858 overlapping-fragment attack). */
 const TCP_MIN_HLEN = 20;
 
