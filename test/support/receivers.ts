@@ -152,6 +152,11 @@ abstract class Receiver {
     for (const i of this.inputs) if (i.kind === 'unix' && i.path && existsSync(i.path)) execFileSync('rm', ['-f', i.path]);
   }
 
+  /** Freeze (SIGSTOP) or thaw (SIGCONT) the receiver: a receiver that accepts but never reads. */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child?.kill(sig);
+  }
+
   get log(): string {
     return this.stderr;
   }
