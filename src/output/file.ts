@@ -60,10 +60,23 @@ export class FileOutput implements AlertOutput {
 
   flush(): Promise<void> {
     if (this.pending.length > 0) {
-      const batch = this.pending;
+      const lines = this.pending;
       this.pending = [];
-      const data = Buffer.from(batch.join('\n') + '\n');
-      this.writing = this.writing.then(() => this.writeAll(data, batch.length));
+      // With size rotation, cut the batch so that each write fits in one file (whole lines always).
+      const limit = this.opts.rotateBytes ?? Infinity;
+      let start = 0;
+      let bytes = 0;
+      for (let i = 0; i <= lines.length; i++) {
+        const len = i < lines.length ? Buffer.byteLength(lines[i]) + 1 : 0;
+        if (i === lines.length || (i > start && bytes + len > limit)) {
+          const batch = lines.slice(start, i);
+          const data = Buffer.from(batch.join('\n') + '\n');
+          this.writing = this.writing.then(() => this.writeAll(data, batch.length));
+          start = i;
+          bytes = 0;
+        }
+        bytes += len;
+      }
     }
     return this.writing;
   }

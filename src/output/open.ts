@@ -72,3 +72,20 @@ export async function openOutput(target: string, opts: OpenOutputOptions = {}): 
     }
   }
 }
+
+/**
+ * Open every target, or none: all are parsed and checked first (a typo in the third one must not
+ * leave the first connecting), and if one still fails to open, the ones already open are closed.
+ */
+export async function openOutputs(targets: readonly string[], opts: OpenOutputOptions = {}): Promise<AlertOutput[]> {
+  const defaults = outputDefaults(opts.defaults);
+  for (const t of targets) parseTarget(t, defaults);
+  const opened: AlertOutput[] = [];
+  try {
+    for (const t of targets) opened.push(await openOutput(t, { ...opts, defaults }));
+  } catch (err) {
+    await Promise.all(opened.map((x) => x.close()));
+    throw err;
+  }
+  return opened;
+}

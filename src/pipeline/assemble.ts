@@ -5,7 +5,7 @@ import { AlertBuilder } from '../alert/ecs-alert.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { Detector } from '../detect/detector.js';
 import { TorPortPrivateDetector } from '../detect/rules/tor-port-private.js';
-import { openOutput } from '../output/open.js';
+import { openOutputs } from '../output/open.js';
 import { OutputSet } from '../output/output.js';
 import { Pipeline } from './pipeline.js';
 
@@ -36,14 +36,8 @@ export function createDetectors(): Detector[] {
 export async function assemble(o: AssembleOptions): Promise<Assembled> {
   const s = o.settings;
   const targets = s.output.length ? s.output : o.defaultOutputs;
-  const opened = [];
-  try {
-    const defaults = { spoolBase: s.spoolDir, spoolBytes: s.spoolSize, facility: s.syslogFacility, appName: s.syslogAppName, hostname: s.syslogHostname };
-    for (const t of targets) opened.push(await openOutput(t, { log: o.log, version: o.version, defaults }));
-  } catch (err) {
-    await Promise.all(opened.map((x) => x.close()));
-    throw err;
-  }
+  const defaults = { spoolBase: s.spoolDir, spoolBytes: s.spoolSize, facility: s.syslogFacility, appName: s.syslogAppName, hostname: s.syslogHostname };
+  const opened = await openOutputs(targets, { log: o.log, version: o.version, defaults });
   const outputs = new OutputSet(opened);
   const builder = new AlertBuilder({
     observer: { hostname: hostname(), version: o.version, name: s.sensorName, interface: o.interfaceName },
