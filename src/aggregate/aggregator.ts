@@ -73,6 +73,9 @@ interface Entry {
   first: Detection;
   firstAlertId?: string;
   count: number;
+  /** Earliest and latest match (inputs merged out of order can bring an earlier one later). */
+  firstSec: number;
+  firstNsec: number;
   lastSec: number;
   lastNsec: number;
   ports: Set<number>;
@@ -118,6 +121,10 @@ export class Aggregator {
         e.lastSec = d.tsSec;
         e.lastNsec = d.tsNsec;
       }
+      if (d.tsSec < e.firstSec || (d.tsSec === e.firstSec && d.tsNsec < e.firstNsec)) {
+        e.firstSec = d.tsSec;
+        e.firstNsec = d.tsNsec;
+      }
       this.addPort(e, d);
       return;
     }
@@ -131,7 +138,7 @@ export class Aggregator {
       this.counters.evicted++;
       this.close(oldest, 'evicted', d.tsSec, d.tsNsec);
     }
-    const entry: Entry = { first: d, firstAlertId: id, count: 1, lastSec: d.tsSec, lastNsec: d.tsNsec, ports: new Set(), portsTruncated: false, endMs: now + this.windowMs };
+    const entry: Entry = { first: d, firstAlertId: id, count: 1, firstSec: d.tsSec, firstNsec: d.tsNsec, lastSec: d.tsSec, lastNsec: d.tsNsec, ports: new Set(), portsTruncated: false, endMs: now + this.windowMs };
     this.addPort(entry, d);
     this.entries.set(key, entry);
     if (entry.endMs < this.nextDeadlineMs) this.nextDeadlineMs = entry.endMs;
@@ -200,8 +207,8 @@ export class Aggregator {
       firstAlertId: e.firstAlertId,
       count: e.count,
       suppressed: e.count - 1,
-      firstSec: e.first.tsSec,
-      firstNsec: e.first.tsNsec,
+      firstSec: e.firstSec,
+      firstNsec: e.firstNsec,
       lastSec: e.lastSec,
       lastNsec: e.lastNsec,
       sourcePorts: [...e.ports],

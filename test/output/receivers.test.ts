@@ -122,6 +122,15 @@ for (const receiver of ['rsyslog', 'syslog-ng'] as const) {
       for (const line of readLines(rx.raw('tcplf'))) expect(line).toMatch(/\] \{"@timestamp"/);
     });
 
+    it('torwatch report reads what the receiver stored (syslog header, BOM) and gives the same report as the file', async () => {
+      const fromFile = await runCli(['report', '--json', join(dir, 'alerts.ndjson')], { text: true });
+      for (const name of ['tcp', 'udp3164']) {
+        const fromRx = await runCli(['report', '--json', rx.raw(name)], { text: true });
+        expect(fromRx.code, fromRx.stderr).toBe(0);
+        expect((JSON.parse(fromRx.stdout) as { hosts: unknown }).hosts).toEqual((JSON.parse(fromFile.stdout) as { hosts: unknown }).hosts);
+      }
+    });
+
     it('the run summary counts every alert as delivered on the stream outputs', () => {
       const summary = run.stderr.split('\n').filter((l) => l.includes('"run summary"')).map((l) => JSON.parse(l) as { summary: { outputs: Record<string, number | string>[] } })[0].summary;
       for (const o of summary.outputs) {
