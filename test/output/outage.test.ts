@@ -40,6 +40,8 @@ interface Figures {
   outageMs: number;
   backlogAtRestart: number;
   drainMs: number;
+  reconnectAfterRestartMs: number;
+  sendBacklogMs: number;
   inOrder: boolean;
 }
 
@@ -67,7 +69,23 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
 
-  const t0 = Date.now();
+  // Drain: time from the restart until the receiver holds every alert written before it (polled
+  // every 20 ms while the feed goes on).
+  const fieldsPath = rx.fields(kind);
+  let drainMs = -1;
+  let drainedAt = 0;
+  const measureDrain = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const got = new Set(idsOf(readFields(fieldsPath).map((f) => f.msg)));
+      if (backlogIds.every((id) => got.has(id))) {
+        drainedAt = Date.now();
+        drainMs = drainedAt - restartAt;
+        return;
+      }
+      await sleep(20);
+    }
+  };
   const events: Promise<void>[] = [];
   let restartAt = 0;
   let backlogIds: string[] = [];
@@ -80,6 +98,7 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
     receivedBeforeRestart = new Set(idsOf(readFields(rx.fields(kind)).map((f) => f.msg))).size;
     await rx.start();
     restartAt = Date.now();
+    await measureDrain();
   })());
   // Feed the capture over FEED_MS, in small pieces.
   child.stdin.write(cap.header);
@@ -91,17 +110,10 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
   }
   child.stdin.end();
   await Promise.all(events);
+  // Then everything (the alerts after the restart too) before torwatch exits.
+  const until = Date.now() + 60_000;
+  while (Date.now() < until && new Set(idsOf(readFields(fieldsPath).map((f) => f.msg))).size < FLOWS) await sleep(100);
 
-  // Drain: time from the restart until the receiver holds every alert written before it.
-  const fieldsPath = rx.fields(kind);
-  let drainMs = -1;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const got = new Set(idsOf(readFields(fieldsPath).map((f) => f.msg)));
-    if (drainMs < 0 && backlogIds.every((id) => got.has(id))) drainMs = Date.now() - restartAt;
-    if (drainMs >= 0 && got.size >= FLOWS) break;
-    await sleep(50);
-  }
   const code = await exited;
   expect(code, stderr).toBe(0);
   await sleep(500);
@@ -117,6 +129,9 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
   }
   const summary = JSON.parse(stderr.split('\n').find((l) => l.includes('"run summary"'))!) as { summary: { outputs: Record<string, number | string>[] } };
   const syslogStats = summary.summary.outputs.find((o) => String(o.target).startsWith('syslog'))!;
+  // When torwatch's reconnect got through (its own log line), to split the drain time into the
+  // backoff wait and the sending of the backlog.
+  const back = stderr.split('\n').filter((l) => l.includes('receiver is back')).map((l) => JSON.parse(l) as { time: number });
   return {
     receiver,
     transport: kind,
@@ -130,6 +145,8 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
     outageMs: RESTART_AT_MS - KILL_AT_MS,
     backlogAtRestart: backlogIds.length - receivedBeforeRestart,
     drainMs,
+    reconnectAfterRestartMs: back.length ? back[0].time - restartAt : -1,
+    sendBacklogMs: back.length ? drainedAt - back[0].time : -1,
     inOrder: JSON.stringify(firsts) === JSON.stringify(want),
   };
 }
