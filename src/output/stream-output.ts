@@ -80,12 +80,12 @@ export class StreamSyslogOutput implements AlertOutput {
     this.connect();
   }
 
-  write(_line: string, alert: EcsAlert): void {
+  write(line: string, alert: EcsAlert): void {
     if (this.closed) {
       this.counters.failed++;
       return;
     }
-    this.pending.push(this.o.formatter.format(_line, alert));
+    this.pending.push(this.o.formatter.format(line, alert));
     if (this.pending.length >= 512) this.spoolPending();
   }
 

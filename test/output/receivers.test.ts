@@ -196,3 +196,33 @@ describe('TLS verification', () => {
     expect(got.length).toBe(12);
   });
 });
+
+describe('UDP size limit', () => {
+  let dir: string;
+  let rx: Rsyslog;
+  let port: number;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tw5-udpsize-'));
+    port = await freePort();
+    rx = new Rsyslog(join(dir, 'rx'), [{ name: 'udp', kind: 'udp', port }]);
+    await rx.start();
+  });
+  afterAll(async () => {
+    await rx?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an alert larger than max-size is never cut: not sent, counted as oversize, logged at error level', async () => {
+    const r = await runCli(['replay', '-o', join(dir, 'file.ndjson'), '-o', `syslog+udp://127.0.0.1:${port}?max-size=1200`, '-o', `syslog+udp://127.0.0.1:${port}?max-size=65507&app-name=big`, join(PCAPS, 'tor-port-mix.pcap')], { text: true });
+    expect(r.code, r.stderr).toBe(0);
+    const sizes = readLines(join(dir, 'file.ndjson')).map((l) => Buffer.byteLength(l));
+    expect(Math.min(...sizes)).toBeGreaterThan(1200);
+    const summary = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"run summary"'))!) as { summary: { outputs: Record<string, number>[] } };
+    expect(summary.summary.outputs[1]).toMatchObject({ written: 0, sent: 0, oversize: 4, failed: 4 });
+    expect(summary.summary.outputs[2]).toMatchObject({ written: 4, sent: 4, oversize: 0, failed: 0 });
+    expect(r.stderr).toMatch(/"level":50.*alert larger than max-size NOT sent \(never cut\)/);
+    const got = await waitLines(rx.fields('udp'), 4);
+    expect(got.length).toBe(4);
+    expect(readFields(rx.fields('udp')).every((f) => f.appname === 'big')).toBe(true);
+  });
+});

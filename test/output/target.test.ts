@@ -66,6 +66,24 @@ describe('Backoff', () => {
   });
 });
 
+describe('the new options in a config file', () => {
+  it('suppress-window, rate-limit, syslog and spool options are config keys too', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'tw5-conf-'));
+    const conf = join(dir, 'torwatch.yaml');
+    writeFileSync(conf, 'suppress-window: 0\nrate-limit: 2\nsyslog-facility: local6\nsyslog-app-name: tw\nspool-size: 1M\nspool-dir: ' + join(dir, 'spool') + '\n');
+    const r = await runCli(['replay', '--config', conf, join(PCAPS, 'tor-port-mix.pcap'), join(PCAPS, 'tor-port-mix.pcap')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.alerts).toHaveLength(2); // rate limit 2 per minute, no summaries (window 0)
+    writeFileSync(conf, 'syslog-facility: local9\n');
+    const bad = await runCli(['replay', '--config', conf, join(PCAPS, 'tor-port-mix.pcap')], { text: true });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/key 'syslog-facility': 'local9' is not a facility/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('bad --output values on the command line', () => {
   it('exit 2 with one line naming the target, before reading any input', async () => {
     for (const [target, re] of [
