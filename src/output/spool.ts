@@ -130,43 +130,78 @@ export class DiskSpool {
     return this.opts.maxBytes;
   }
 
-  /** Append messages in order; returns how many fitted. The rest were refused (spool full). */
+  /**
+   * Append messages in order; returns how many were stored. The rest were refused: the spool is
+   * full, or the disk refused the write (ENOSPC, EIO: logged; the segment is cut back to its last
+   * whole record, so a failed write never leaves half a record behind).
+   */
   append(records: readonly Buffer[]): number {
     if (this.closed) return 0;
-    let accepted = 0;
-    const parts: Buffer[] = [];
-    let batchBytes = 0;
-    const flush = (): void => {
-      if (!parts.length) return;
-      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, batchBytes);
+    let stored = 0;
+    let i = 0;
+    while (i < records.length) {
+      // One write per segment: gather what fits in the current segment.
+      const seg = this.segments[this.segments.length - 1];
+      const parts: Buffer[] = [];
+      let bytes = 0;
+      let n = 0;
+      for (; i < records.length; i++) {
+        const r = records[i];
+        const need = RECORD_HEADER + r.length;
+        if (r.length > MAX_RECORD || this.bytes + bytes + need > this.opts.maxBytes) break;
+        if (seg.size + bytes > 0 && seg.size + bytes + need > this.segmentBytes) break;
+        const head = Buffer.allocUnsafe(RECORD_HEADER);
+        head.writeUInt32BE(r.length, 0);
+        head.writeUInt32BE(crc32(r), 4);
+        parts.push(head, r);
+        bytes += need;
+        n++;
+      }
+      if (n === 0) {
+        // Full (or a record that can never fit): unless a new segment would take it, stop here.
+        const r = records[i];
+        if (seg.size > 0 && r.length <= MAX_RECORD && this.bytes + RECORD_HEADER + r.length <= this.opts.maxBytes) {
+          if (!this.tryRoll()) break;
+          continue;
+        }
+        break;
+      }
+      if (!this.writeAll(seg, Buffer.concat(parts, bytes))) break;
+      seg.size += bytes;
+      this.bytes += bytes;
+      stored += n;
+    }
+    this.unsentCount += stored;
+    this.unconfirmedCount += stored;
+    return stored;
+  }
+
+  /** Write to the current segment; on failure cut it back to `seg.size` and say why. */
+  private writeAll(seg: Segment, data: Buffer): boolean {
+    try {
       let off = 0;
       while (off < data.length) off += writeSync(this.writeFd, data, off, data.length - off);
       if (this.opts.fsync) fsyncSync(this.writeFd);
-      parts.length = 0;
-      batchBytes = 0;
-    };
-    for (const r of records) {
-      if (r.length > MAX_RECORD) break;
-      const need = RECORD_HEADER + r.length;
-      if (this.bytes + need > this.opts.maxBytes) break;
-      const last = this.segments[this.segments.length - 1];
-      if (last.size > 0 && last.size + need > this.segmentBytes) {
-        flush();
-        this.roll();
+      return true;
+    } catch (err) {
+      this.opts.log?.error({ spool: this.opts.dir, err: (err as Error).message }, 'spool: write to disk failed; these alerts are refused');
+      try {
+        ftruncateSync(this.writeFd, seg.size);
+      } catch {
+        // the next start cuts a torn tail anyway
       }
-      const head = Buffer.allocUnsafe(RECORD_HEADER);
-      head.writeUInt32BE(r.length, 0);
-      head.writeUInt32BE(crc32(r), 4);
-      parts.push(head, r);
-      batchBytes += need;
-      this.segments[this.segments.length - 1].size += need;
-      this.bytes += need;
-      accepted++;
+      return false;
     }
-    flush();
-    this.unsentCount += accepted;
-    this.unconfirmedCount += accepted;
-    return accepted;
+  }
+
+  private tryRoll(): boolean {
+    try {
+      this.roll();
+      return true;
+    } catch (err) {
+      this.opts.log?.error({ spool: this.opts.dir, err: (err as Error).message }, 'spool: cannot start a new segment file');
+      return false;
+    }
   }
 
   /** Up to `maxBytes` of records from the send position (at least one), advancing it. */
@@ -217,9 +252,8 @@ export class DiskSpool {
     if (this.closed || count <= 0) return;
     this.ackPos = { ...pos };
     this.unconfirmedCount -= count;
-    if (this.unconfirmedCount === 0 && this.unsentCount === 0) {
+    if (this.unconfirmedCount === 0 && this.unsentCount === 0 && this.tryRoll()) {
       // Everything confirmed: start a fresh segment so the disk does not hold delivered messages.
-      this.roll();
       for (const s of this.segments.slice(0, -1)) this.removeSegment(s.seq);
       const cur = this.segments[this.segments.length - 1];
       this.ackPos = { seg: cur.seq, off: 0 };
@@ -347,14 +381,22 @@ export class DiskSpool {
     return { seg: Number(m[1]), off: Number(m[2]) };
   }
 
+  /** Persist the ack position (write and rename: never half a file). A failure costs duplicates after a restart, not alerts. */
   private writeAck(): void {
     const path = join(this.opts.dir, 'ack');
     const tmp = path + '.tmp';
-    const fd = openSync(tmp, 'w', 0o600);
-    writeSync(fd, `${this.ackPos.seg} ${this.ackPos.off}\n`);
-    if (this.opts.fsync) fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
+    try {
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, `${this.ackPos.seg} ${this.ackPos.off}\n`);
+        if (this.opts.fsync) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (err) {
+      this.opts.log?.error({ spool: this.opts.dir, err: (err as Error).message }, 'spool: cannot save the ack position; after a restart some alerts may be sent twice');
+    }
   }
 
   private segmentOf(seq: number): Segment | undefined {

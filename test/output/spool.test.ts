@@ -1,5 +1,5 @@
 /** The disk spool on its own: order, bounds, confirm/rewind, restart, torn and corrupt files, locking. */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -126,6 +126,19 @@ describe('DiskSpool', () => {
     expect(() => DiskSpool.open({ dir, maxBytes: 1 << 20 })).toThrow(UserError);
     s.close();
     expect(readdirSync(dir)).not.toContain('lock');
+  });
+
+  it('a disk that refuses the write (ENOSPC, here /dev/full as the segment) refuses the alerts and says so; nothing crashes', () => {
+    const dir = tmp();
+    symlinkSync('/dev/full', join(dir, '000000000001.seg'));
+    const errors: string[] = [];
+    const log = { error: (o: { err: string }, m: string) => errors.push(`${m}: ${o.err}`), warn: () => undefined, info: () => undefined } as never;
+    const s = DiskSpool.open({ dir, maxBytes: 1 << 20, log });
+    expect(s.append([msg(1), msg(2)])).toBe(0);
+    expect(s.unsent).toBe(0);
+    expect(s.size).toBe(0);
+    expect(errors.join()).toMatch(/write to disk failed.*ENOSPC/);
+    s.close();
   });
 
   it('an unwritable directory is a one-line user error', () => {
