@@ -1,3 +1,4 @@
+import type { AggregateSummary } from '../aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef } from '../detect/catalog.js';
 import type { Detection, IndicatorMatch } from '../detect/detection.js';
 import type { Flow } from '../flow/flow.js';
@@ -36,6 +37,8 @@ export type EcsAlert = Record<string, unknown>;
  */
 export class AlertBuilder {
   private seq = 0;
+  /** event.id of the last alert built (the aggregator links a summary to its first alert). */
+  lastEventId: string | undefined;
 
   constructor(private readonly opts: AlertBuilderOptions) {}
 
@@ -54,6 +57,7 @@ export class AlertBuilder {
     const id = this.opts.eventIds === 'random'
       ? randomEventId()
       : deterministicEventId(`${rule.id}|${cid}|${f.firstSec}.${f.firstNsec}|${ts}|${d.input}|${d.packet}`);
+    this.lastEventId = id;
     const hasPorts = f.proto === 6 || f.proto === 17 || f.proto === 132;
 
     const doc: EcsAlert = {
@@ -97,6 +101,92 @@ export class AlertBuilder {
     if (Object.keys(labels).length) doc.labels = labels;
     doc.torwatch = torwatchFields(d, f, severity);
     return doc;
+  }
+
+  /**
+   * The alert that closes an aggregation window: the first match's rule, endpoints and indicators,
+   * with first/last seen as event.start/end, and the count and source ports under
+   * torwatch.aggregate. It describes many flows, so flow-level fields (source.port, Community ID,
+   * packet and byte counts) are left out. Its own event.id: deterministic in replay, random live.
+   */
+  buildSummary(s: AggregateSummary): EcsAlert {
+    const d = s.first;
+    const f = d.flow;
+    const rule = d.rule;
+    const severity = d.severity ?? rule.severity;
+    const src = formatIp(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
+    const dst = formatIp(f.ipVersion, f.b0, f.b1, f.b2, f.b3);
+    const hasPorts = f.proto === 6 || f.proto === 17 || f.proto === 132;
+    const ts = isoTime(s.closeSec, s.closeNsec);
+    const start = isoTime(s.firstSec, s.firstNsec);
+    const end = isoTime(s.lastSec, s.lastNsec);
+    this.seq++;
+    const id = this.opts.eventIds === 'random'
+      ? randomEventId()
+      : deterministicEventId(`summary|${rule.id}|${src}|${dst}|${f.proto}|${f.bPort}|${d.hostname?.name ?? ''}|${start}|${end}|${s.count}|${ts}`);
+    this.lastEventId = id;
+    const target = `${dst}${hasPorts ? `:${f.bPort}` : ''}${d.hostname ? ` (${d.hostname.name})` : ''}`;
+    const doc: EcsAlert = {
+      '@timestamp': ts,
+      message: `${s.count} matches of ${rule.id} from ${src} to ${target} between ${start} and ${end}; ${s.suppressed} not sent on their own (suppression window ${s.windowSec} s)`,
+      ecs: { version: ECS_VERSION },
+      event: {
+        kind: 'alert',
+        category: ['network', 'intrusion_detection'],
+        type: ['connection', 'allowed'],
+        module: 'torwatch',
+        dataset: 'torwatch.alert',
+        provider: 'torwatch',
+        id,
+        severity: EVENT_SEVERITY[severity],
+        risk_score: RISK_SCORE[severity],
+        start,
+        end,
+        duration: durationNs(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
+        reference: rule.reference,
+      },
+      rule: ruleFields(rule),
+      threat: threatFields(rule, d.indicators),
+      source: { ip: src, address: src },
+      destination: { ip: dst, address: dst, ...(hasPorts ? { port: f.bPort } : {}), ...(d.destinationDomain ? { domain: d.destinationDomain } : {}) },
+      network: {
+        transport: TRANSPORT[f.proto] ?? String(f.proto),
+        type: f.ipVersion === 4 ? 'ipv4' : 'ipv6',
+        iana_number: String(f.proto),
+        direction: flowDirection(f),
+      },
+      observer: this.observerFields(),
+      related: relatedFields(src, dst, d),
+    };
+    if (d.hostname) addHostname(doc, d);
+    const labels = { ...(d.labels ?? {}) };
+    if (Object.keys(labels).length) doc.labels = labels;
+    doc.torwatch = {
+      severity,
+      input: { name: d.input },
+      aggregate: {
+        count: s.count,
+        suppressed: s.suppressed,
+        window: s.windowSec,
+        reason: s.reason,
+        ...(s.firstAlertId ? { first_event_id: s.firstAlertId } : {}),
+        ...(s.sourcePorts.length ? { source_ports: s.sourcePorts, source_ports_truncated: s.sourcePortsTruncated } : {}),
+      },
+      ...(d.confidence ? { confidence: d.confidence } : {}),
+    };
+    return doc;
+  }
+
+  private observerFields(): Record<string, unknown> {
+    return {
+      type: 'sensor',
+      product: 'torwatch',
+      vendor: 'torwatch',
+      version: this.opts.observer.version,
+      hostname: this.opts.observer.hostname,
+      ...(this.opts.observer.name ? { name: this.opts.observer.name } : {}),
+      ...(this.opts.observer.interface ? { ingress: { interface: { name: this.opts.observer.interface } } } : {}),
+    };
   }
 }
 

@@ -16,7 +16,7 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
  */
 export async function runReplay(files: string[], settings: Settings, log: Logger, version: string): Promise<number> {
   const started = performance.now();
-  const { pipeline, outputs } = await assemble({ settings, log, version, defaultOutputs: ['-'], eventIds: 'deterministic' });
+  const { pipeline, outputs, aggregator } = await assemble({ settings, log, version, defaultOutputs: ['-'], eventIds: 'deterministic' });
   const inputs: InputSummary[] = [];
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -25,6 +25,11 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
+  // logrotate's rename rotation of an alert file: reopen it under its name.
+  const onSighup = (): void => {
+    outputs.reopen().catch((err: Error) => log.error({ err: err.message }, 'reopening outputs failed'));
+  };
+  process.on('SIGHUP', onSighup);
   let exitCode = 0;
   try {
     for (const file of files) {
@@ -63,9 +68,10 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    process.off('SIGHUP', onSighup);
     await outputs.close();
   }
-  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started);
+  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started, aggregator.stats());
   log.info({ summary }, 'run summary');
   if (process.stderr.isTTY) process.stderr.write(formatSummary(summary));
   const lost = summary.outputs.reduce((a, o) => a + o.failed, 0);

@@ -1,3 +1,6 @@
+import { checkHeaderField, HEADER_LIMITS } from '../output/rfc5424.js';
+import { parseFacility } from '../output/syslog-message.js';
+import { parseSize } from '../output/target.js';
 import { UserError } from '../util/errors.js';
 import { checkCidrs, checkLogLevel, checkRuleIds, splitList, type Settings } from './settings.js';
 import type { RuleId } from '../detect/catalog.js';
@@ -110,6 +113,59 @@ export const COMMON_OPTIONS: OptionSpec[] = [
       if (t !== 'auto' && t !== 'always' && t !== 'never') return `'${t}' is not one of auto, always, never`;
       s.progress = t;
       return undefined;
+    },
+  },
+  {
+    key: 'suppress-window', flags: '--suppress-window <seconds>', list: false,
+    help: 'repeats of (rule, source, destination, port) within this window are counted into one summary alert (default 3600; 0 = send every match)',
+    apply: (s, v) => intIn(0, 30 * 86400, (n) => { s.suppressWindow = n; })(v),
+  },
+  {
+    key: 'rate-limit', flags: '--rate-limit <n>', list: false,
+    help: 'at most n alerts per rule per minute of capture time; the rest are counted as held back (default 100; 0 = no limit)',
+    apply: (s, v) => intIn(0, 10_000_000, (n) => { s.rateLimit = n; })(v),
+  },
+  {
+    key: 'spool-dir', flags: '--spool-dir <dir>', list: false,
+    help: 'where syslog+tcp/tls outputs spool alerts their receiver has not taken yet, one subdirectory per output (default $STATE_DIRECTORY/spool, /var/lib/torwatch/spool as root, else ~/.local/state/torwatch/spool)',
+    apply: (s, v) => { s.spoolDir = v[v.length - 1]; return undefined; },
+  },
+  {
+    key: 'spool-size', flags: '--spool-size <bytes>', list: false,
+    help: 'cap on each output\'s spool (e.g. 64M, 1G; default 256M); beyond it new alerts are dropped and counted',
+    apply: (s, v) => {
+      const n = parseSize(v[v.length - 1]);
+      if (n === undefined || n < 65536) return `'${v[v.length - 1]}' is not a size of at least 64k (e.g. 64M, 1G)`;
+      s.spoolSize = n;
+      return undefined;
+    },
+  },
+  {
+    key: 'syslog-facility', flags: '--syslog-facility <name>', list: false,
+    help: 'syslog facility for syslog outputs: user, daemon, auth, local0..local7 or 0-23 (default local0)',
+    apply: (s, v) => {
+      const n = parseFacility(v[v.length - 1]);
+      if (n === undefined) return `'${v[v.length - 1]}' is not a facility name (user, daemon, auth, local0..local7, ...) or number 0-23`;
+      s.syslogFacility = n;
+      return undefined;
+    },
+  },
+  {
+    key: 'syslog-app-name', flags: '--syslog-app-name <name>', list: false,
+    help: 'APP-NAME (RFC 5424) / tag (RFC 3164) of syslog messages (default torwatch)',
+    apply: (s, v) => {
+      const err = checkHeaderField('app-name', v[v.length - 1], HEADER_LIMITS.appName);
+      if (!err) s.syslogAppName = v[v.length - 1];
+      return err;
+    },
+  },
+  {
+    key: 'syslog-hostname', flags: '--syslog-hostname <name>', list: false,
+    help: 'HOSTNAME of syslog messages (default: this host\'s name)',
+    apply: (s, v) => {
+      const err = checkHeaderField('hostname', v[v.length - 1], HEADER_LIMITS.hostname);
+      if (!err) s.syslogHostname = v[v.length - 1];
+      return err;
     },
   },
 ];

@@ -23,6 +23,16 @@ export interface Settings {
   communityIdSeed: number;
   sensorName?: string;
   progress: 'auto' | 'always' | 'never';
+  /** Aggregation: suppression window in seconds (0 = off) and alerts per rule per minute (0 = off). */
+  suppressWindow: number;
+  rateLimit: number;
+  /** Stream outputs: parent of the per-output spool directories (default: see output/target.ts), and each spool's cap. */
+  spoolDir?: string;
+  spoolSize: number;
+  /** Syslog header defaults for every syslog output (URL parameters override them). */
+  syslogFacility: number;
+  syslogAppName: string;
+  syslogHostname?: string;
 }
 
 export const DEFAULT_HOME_NET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -41,6 +51,11 @@ export function defaultSettings(): Settings {
     flowTimeouts: { ...DEFAULT_TIMEOUTS },
     communityIdSeed: 0,
     progress: 'auto',
+    suppressWindow: 3600,
+    rateLimit: 100,
+    spoolSize: 256 * 1024 * 1024,
+    syslogFacility: 16,
+    syslogAppName: 'torwatch',
   };
 }
 

@@ -1,29 +1,55 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { UserError } from '../util/errors.js';
 import type { AlertOutput, OutputStats } from './output.js';
+
+export interface FileOutputOptions {
+  /** What the user typed, if not the path itself (a file:// URL). */
+  target?: string;
+  /** Rotate when the file would grow past this many bytes: alerts.ndjson -> .1 -> .2 ... */
+  rotateBytes?: number;
+  /** Rotated files to keep (default 5); the oldest is deleted. */
+  rotateKeep?: number;
+  /**
+   * 'none' (default): write() to the page cache and let the kernel write back; a torwatch crash loses
+   * nothing that was written, a power loss can lose the last seconds. 'batch': fdatasync after every
+   * batch (the pipeline flushes once per input chunk, live capture about once a second).
+   */
+  fsync?: 'none' | 'batch';
+}
 
 /**
  * NDJSON appended to a file, for Filebeat / Elastic Agent / Splunk UF / Wazuh to tail. The file is
  * opened O_APPEND and every write() carries whole lines only, so a tailer never sees half a line.
  * Lines are batched per flush (the pipeline flushes per input chunk and at the end).
+ *
+ * Rotation: logrotate's rename-and-signal (`reopen()` on SIGHUP: the old name keeps its inode, alerts
+ * go to a new file under the configured name), or torwatch's own size rotation (rotate-size) for
+ * hosts without logrotate. Never both for one file.
  */
 export class FileOutput implements AlertOutput {
+  readonly target: string;
   private fh: FileHandle | undefined;
+  private size = 0;
   private pending: string[] = [];
   private writing: Promise<void> = Promise.resolve();
   private written = 0;
   private failed = 0;
+  private rotations = 0;
+  private reopens = 0;
 
   private constructor(
-    readonly target: string,
-    private readonly log?: Logger,
-  ) {}
+    readonly path: string,
+    private readonly log: Logger | undefined,
+    private readonly opts: FileOutputOptions,
+  ) {
+    this.target = opts.target ?? path;
+  }
 
   /** Open (create) the file for appending; a bad path is the user's error, said in one line. */
-  static async open(path: string, log?: Logger): Promise<FileOutput> {
-    const out = new FileOutput(path, log);
-    out.fh = await openAppend(path);
+  static async open(path: string, log?: Logger, opts: FileOutputOptions = {}): Promise<FileOutput> {
+    const out = new FileOutput(path, log, opts);
+    await out.openFile();
     return out;
   }
 
@@ -34,19 +60,44 @@ export class FileOutput implements AlertOutput {
 
   flush(): Promise<void> {
     if (this.pending.length > 0) {
-      const batch = this.pending;
+      const lines = this.pending;
       this.pending = [];
-      const data = Buffer.from(batch.join('\n') + '\n');
-      this.writing = this.writing.then(() => this.writeAll(data, batch.length));
+      // With size rotation, cut the batch so that each write fits in one file (whole lines always).
+      const limit = this.opts.rotateBytes ?? Infinity;
+      let start = 0;
+      let bytes = 0;
+      for (let i = 0; i <= lines.length; i++) {
+        const len = i < lines.length ? Buffer.byteLength(lines[i]) + 1 : 0;
+        if (i === lines.length || (i > start && bytes + len > limit)) {
+          const batch = lines.slice(start, i);
+          const data = Buffer.from(batch.join('\n') + '\n');
+          this.writing = this.writing.then(() => this.writeAll(data, batch.length));
+          start = i;
+          bytes = 0;
+        }
+        bytes += len;
+      }
     }
     return this.writing;
   }
 
+  /** After logrotate renamed the file: finish pending writes, then write to a new file under the name. */
   async reopen(): Promise<void> {
     await this.flush();
-    const old = this.fh;
-    this.fh = await openAppend(this.target);
-    await old?.close();
+    this.writing = this.writing.then(async () => {
+      const old = this.fh;
+      try {
+        await this.openFile();
+        this.reopens++;
+        await old?.close();
+        this.log?.info({ file: this.path }, 'alert file reopened');
+      } catch (err) {
+        // Keep writing to the old file rather than lose alerts; say why.
+        this.fh = old;
+        this.log?.error({ file: this.path, err: (err as Error).message }, 'alert file could not be reopened; still writing to the old one');
+      }
+    });
+    return this.writing;
   }
 
   async close(): Promise<void> {
@@ -56,10 +107,33 @@ export class FileOutput implements AlertOutput {
   }
 
   stats(): OutputStats {
-    return { target: this.target, written: this.written, failed: this.failed };
+    return { target: this.target, written: this.written, failed: this.failed, rotations: this.rotations, reopens: this.reopens };
+  }
+
+  private async openFile(): Promise<void> {
+    this.fh = await openAppend(this.path);
+    this.size = (await this.fh.stat()).size;
+  }
+
+  private async rotate(): Promise<void> {
+    const keep = this.opts.rotateKeep ?? 5;
+    await this.fh?.close();
+    this.fh = undefined;
+    await unlink(`${this.path}.${keep}`).catch(() => undefined);
+    for (let i = keep - 1; i >= 1; i--) await rename(`${this.path}.${i}`, `${this.path}.${i + 1}`).catch(() => undefined);
+    await rename(this.path, `${this.path}.1`);
+    await this.openFile();
+    this.rotations++;
+    this.log?.info({ file: this.path, keep }, 'alert file rotated');
   }
 
   private async writeAll(data: Buffer, lines: number): Promise<void> {
+    try {
+      if (this.opts.rotateBytes && this.size > 0 && this.size + data.length > this.opts.rotateBytes) await this.rotate();
+    } catch (err) {
+      this.log?.error({ file: this.path, err: (err as Error).message }, 'alert file rotation failed; appending to the current file');
+      if (!this.fh) await this.openFile().catch(() => undefined);
+    }
     if (!this.fh) {
       this.failed += lines;
       return;
@@ -70,10 +144,12 @@ export class FileOutput implements AlertOutput {
         const { bytesWritten } = await this.fh.write(data, off, data.length - off);
         off += bytesWritten;
       }
+      this.size += data.length;
+      if (this.opts.fsync === 'batch') await this.fh.datasync();
       this.written += lines;
     } catch (err) {
       this.failed += lines;
-      this.log?.error({ err: (err as Error).message, file: this.target, lost: lines }, 'alert file write failed');
+      this.log?.error({ err: (err as Error).message, file: this.path, lost: lines }, 'alert file write failed');
     }
   }
 }

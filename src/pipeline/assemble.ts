@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { Aggregator } from '../aggregate/aggregator.js';
 import { AlertBuilder } from '../alert/ecs-alert.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { Detector } from '../detect/detector.js';
 import { TorPortPrivateDetector } from '../detect/rules/tor-port-private.js';
-import { openOutput } from '../output/open.js';
+import { openOutputs } from '../output/open.js';
 import { OutputSet } from '../output/output.js';
 import { Pipeline } from './pipeline.js';
 
@@ -12,6 +13,7 @@ export interface Assembled {
   pipeline: Pipeline;
   outputs: OutputSet;
   builder: AlertBuilder;
+  aggregator: Aggregator;
 }
 
 export interface AssembleOptions {
@@ -34,18 +36,24 @@ export function createDetectors(): Detector[] {
 export async function assemble(o: AssembleOptions): Promise<Assembled> {
   const s = o.settings;
   const targets = s.output.length ? s.output : o.defaultOutputs;
-  const opened = [];
-  try {
-    for (const t of targets) opened.push(await openOutput(t, o.log));
-  } catch (err) {
-    await Promise.all(opened.map((x) => x.close()));
-    throw err;
-  }
+  const defaults = { spoolBase: s.spoolDir, spoolBytes: s.spoolSize, facility: s.syslogFacility, appName: s.syslogAppName, hostname: s.syslogHostname };
+  const opened = await openOutputs(targets, { log: o.log, version: o.version, defaults });
   const outputs = new OutputSet(opened);
   const builder = new AlertBuilder({
     observer: { hostname: hostname(), version: o.version, name: s.sensorName, interface: o.interfaceName },
     eventIds: o.eventIds,
     communityIdSeed: s.communityIdSeed,
+  });
+  // Detections -> aggregation (suppression windows, rate limit) -> alert builder -> outputs.
+  const aggregator = new Aggregator({
+    windowSec: s.suppressWindow,
+    ratePerMinute: s.rateLimit,
+    emitAlert: (d) => {
+      outputs.send(builder.build(d));
+      return builder.lastEventId;
+    },
+    emitSummary: (sum) => outputs.send(builder.buildSummary(sum)),
+    log: o.log,
   });
   const pipeline = new Pipeline({
     homeNet: homeNetSet(s),
@@ -53,7 +61,8 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
     timeouts: s.flowTimeouts,
     detectors: createDetectors(),
     enabledRules: enabledRules(s),
-    onDetection: (d) => outputs.send(builder.build(d)),
+    onDetection: (d) => aggregator.onDetection(d),
+    timer: aggregator,
   });
-  return { pipeline, outputs, builder };
+  return { pipeline, outputs, builder, aggregator };
 }

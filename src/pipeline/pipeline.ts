@@ -18,6 +18,15 @@ export interface PipelineOptions {
   enabledRules: ReadonlySet<RuleId>;
   /** Every detection, in packet order (the alert builder and outputs sit behind this). */
   onDetection: (d: Detection) => void;
+  /** A later stage that acts on the packet clock (aggregation windows) and flushes at the end. */
+  timer?: PipelineTimer;
+}
+
+/** Told when the packet clock reaches `nextDeadlineMs`, and at the end of input (after the last flows ended). */
+export interface PipelineTimer {
+  nextDeadlineMs: number;
+  advance(nowMs: number): void;
+  finish(nowMs: number): void;
 }
 
 /** Per-run packet counters. */
@@ -48,6 +57,7 @@ export class Pipeline {
   clockMs = -Infinity;
 
   private readonly packet = new Packet();
+  private readonly timer: PipelineTimer | undefined;
   private readonly inHome: (v: number, w0: number, w1: number, w2: number, w3: number) => boolean;
 
   constructor(opts: PipelineOptions) {
@@ -60,6 +70,7 @@ export class Pipeline {
     });
     const home = opts.homeNet;
     this.inHome = (v, w0, w1, w2, w3) => home.has(v, w0, w1, w2, w3);
+    this.timer = opts.timer;
   }
 
   /** Name of the current input ('-' for stdin, an interface for live capture); goes into alerts. */
@@ -73,8 +84,11 @@ export class Pipeline {
     c.packets++;
     c.bytes += frame.wirelen;
     const ms = frame.tsSec * 1000 + frame.tsNsec / 1e6;
-    if (ms >= this.clockMs) this.clockMs = ms;
-    else c.timeBackwards++;
+    if (ms >= this.clockMs) {
+      this.clockMs = ms;
+      const t = this.timer;
+      if (t !== undefined && ms >= t.nextDeadlineMs) t.advance(ms);
+    } else c.timeBackwards++;
 
     const p = this.packet;
     p.reset(frame);
@@ -85,8 +99,9 @@ export class Pipeline {
     this.detect.onPacket(flow, p, flows.isNew, flows.dir);
   };
 
-  /** End of all input: every remaining flow ends (detectors get their last word). */
+  /** End of all input: every remaining flow ends (detectors get their last word), then the timer's stage flushes. */
   finish(): void {
     this.flows.flushAll('shutdown');
+    this.timer?.finish(this.clockMs);
   }
 }

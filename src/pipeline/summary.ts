@@ -1,3 +1,4 @@
+import type { AggregationStats } from '../aggregate/aggregator.js';
 import type { OutputStats } from '../output/output.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -25,9 +26,11 @@ export interface RunSummary {
   packetsPerSecond: number;
   megabytesPerSecond: number;
   timeBackwards: number;
+  /** Suppressed repeats, summary alerts and rate-limit hold-backs (the alert count above is detections). */
+  aggregation?: AggregationStats;
 }
 
-export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number): RunSummary {
+export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number, aggregation?: AggregationStats): RunSummary {
   const c = p.counters;
   const byRule = { ...p.detect.firedByRule };
   const total = Object.values(byRule).reduce((a, b) => a + b, 0);
@@ -46,6 +49,7 @@ export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: Outpu
     packetsPerSecond: Math.round(c.packets / secs),
     megabytesPerSecond: Math.round((c.bytes / 1e6 / secs) * 10) / 10,
     timeBackwards: c.timeBackwards,
+    ...(aggregation ? { aggregation } : {}),
   };
 }
 
@@ -56,6 +60,10 @@ export function formatSummary(s: RunSummary): string {
     `  flows: ${s.flows.created} created, peak ${s.flows.peak}, expired ${s.flows.expired}, evicted ${s.flows.evicted}`,
     `  alerts: ${s.alerts.total}` + (s.alerts.total ? ' (' + Object.entries(s.alerts.byRule).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''),
   ];
+  const ag = s.aggregation;
+  if (ag && (ag.suppressed || ag.heldBackTotal)) {
+    lines.push(`  sent ${ag.sent} alerts; ${ag.suppressed} repeats folded into ${ag.summaries} summary alerts; ${ag.heldBackTotal} held back by the rate limit` + (ag.heldBackTotal ? ' (' + Object.entries(ag.heldBack).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''));
+  }
   const an = Object.entries(s.anomalies);
   if (an.length) lines.push('  anomalies: ' + an.map(([k, v]) => `${k} ${v}`).join(', '));
   return lines.join('\n') + '\n';

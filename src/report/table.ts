@@ -1,0 +1,36 @@
+import type { HuntReport } from './hunt.js';
+import type { ReadStats } from './read-alerts.js';
+
+/** Plain-text tables for a terminal: padded columns, the last one unpadded, long cells cut with '…'. */
+export function table(head: string[], rows: string[][], maxWidth = 60): string {
+  const cut = (s: string): string => (s.length > maxWidth ? s.slice(0, maxWidth - 1) + '…' : s);
+  const cells = rows.map((r) => r.map(cut));
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd();
+  return [line(head), ...cells.map(line)].join('\n') + '\n';
+}
+
+function ports(p: number[]): string {
+  return p.length <= 6 ? p.join(',') : p.slice(0, 6).join(',') + `,+${p.length - 6}`;
+}
+
+/** Seconds are enough on screen; --json keeps the full precision. */
+const t = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
+
+export function formatReport(r: HuntReport, stats: ReadStats): string {
+  const out: string[] = [];
+  out.push(`${stats.alerts} alerts from ${stats.files} file(s)` + (stats.duplicates ? `, ${stats.duplicates} duplicate(s) by event.id ignored` : '') + (stats.skipped ? `, ${stats.skipped} line(s) that were not alerts skipped` : '') + '\n');
+  out.push('\nHosts and remote addresses (seed 002: by risk, then count)\n');
+  out.push(r.hosts.length
+    ? table(['RISK', 'HOST', 'DIRECTION', 'REMOTE', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'PORTS', 'RULES'], r.hosts.map((h) => [h.riskLevel, h.host, h.direction, h.remote, String(h.count), t(h.firstSeen), t(h.lastSeen), ports(h.ports), h.rules.join(',')]))
+    : '(none)\n');
+  out.push('\nTLS client fingerprints (seed 001: distinct internal hosts)\n');
+  out.push(r.fingerprints.length
+    ? table(['KIND', 'FINGERPRINT', 'HOSTS', 'ALERTS', 'EXAMPLES (up to 5)'], r.fingerprints.map((f) => [f.kind.toUpperCase(), f.value, String(f.hostCount), String(f.alerts), f.hosts.join(', ')]), 100)
+    : '(none: no alert carries tls.client.ja3 or torwatch.tls.ja4)\n');
+  out.push('\nTLS server names (SNI)\n');
+  out.push(r.serverNames.length
+    ? table(['SNI', 'HOSTS', 'ALERTS', 'EXAMPLES (up to 5)'], r.serverNames.map((f) => [f.value, String(f.hostCount), String(f.alerts), f.hosts.join(', ')]), 100)
+    : '(none: no alert carries tls.client.server_name)\n');
+  return out.join('');
+}
