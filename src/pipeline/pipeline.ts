@@ -49,6 +49,8 @@ export class Pipeline {
 
   private readonly packet = new Packet();
   private readonly inHome: (v: number, w0: number, w1: number, w2: number, w3: number) => boolean;
+  /** --home-net in force; swapped by applyReloadable (SIGHUP). Flows keep the direction they were created with. */
+  private homeNet: CidrSet;
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
@@ -58,8 +60,8 @@ export class Pipeline {
       timeouts: opts.timeouts,
       onFlowEnd: (f: Flow, why: FlowEndReason) => this.detect.onFlowEnd(f, why),
     });
-    const home = opts.homeNet;
-    this.inHome = (v, w0, w1, w2, w3) => home.has(v, w0, w1, w2, w3);
+    this.homeNet = opts.homeNet;
+    this.inHome = (v, w0, w1, w2, w3) => this.homeNet.has(v, w0, w1, w2, w3);
   }
 
   /** Name of the current input ('-' for stdin, an interface for live capture); goes into alerts. */
@@ -84,6 +86,24 @@ export class Pipeline {
     const flow = flows.lookup(p, this.clockMs, this.inHome);
     this.detect.onPacket(flow, p, flows.isNew, flows.dir);
   };
+
+  /**
+   * Swap the settings-derived state (home-net, enabled rules; relays, intel and exclusions when their
+   * loaders plug into ReloadableState) between two frames, without touching flows or capture.
+   */
+  applyReloadable(state: { homeNet: CidrSet; enabledRules: ReadonlySet<RuleId> }): void {
+    this.homeNet = state.homeNet;
+    this.detect.setEnabled(state.enabledRules);
+  }
+
+  /**
+   * Live capture only: time passes without packets, so idle flows are expired against the wall clock
+   * (minus a margin for packets still queued in the kernel). Never moves the packet clock itself.
+   */
+  tick(wallMs: number, marginMs = 2000): void {
+    const t = wallMs - marginMs;
+    if (t > this.clockMs) this.flows.expire(t);
+  }
 
   /** End of all input: every remaining flow ends (detectors get their last word). */
   finish(): void {
