@@ -110,7 +110,12 @@ export class CaptureDaemon {
         });
         if (!cs.metrics.loopback) this.log.warn({ metrics: formatListenAddress(this.metrics.address) }, 'the metrics endpoint listens on a non-loopback address: anyone who can reach it sees traffic volumes and alert counts');
       }
-      if (cs.user) dropPrivileges(cs.user, this.log);
+      if (cs.user) {
+        // Modules loaded on demand later (the YAML parser, on SIGHUP) are loaded now, while the
+        // installation is surely readable: the unprivileged user may not be able to read it.
+        await import('yaml');
+        dropPrivileges(cs.user, this.log);
+      }
       else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW/CAP_NET_ADMIN, so a parser bug cannot act as root');
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
       this.reloadable = this.asm.reloadable;

@@ -1,3 +1,4 @@
+import { RULE_IDS } from '../detect/catalog.js';
 import type { DaemonStats } from './snapshot.js';
 
 /**
@@ -71,7 +72,9 @@ export function renderPrometheus(s: DaemonStats, version: string): string {
   w.family('torwatch_flows_created_total', 'counter', 'Flows created.', [[{}, s.flows.created]]);
   w.family('torwatch_flows_expired_total', 'counter', 'Flows ended by idle timeout.', [[{}, s.flows.expired]]);
   w.family('torwatch_flows_evicted_total', 'counter', 'Flows evicted at the --max-flows cap.', [[{}, s.flows.evicted]]);
-  w.family('torwatch_alerts_total', 'counter', 'Alerts raised, by rule.', Object.entries(s.alerts.byRule).map(([rule, n]) => [{ rule }, n]));
+  // Every rule appears from the start (at 0), so rate() and absent() work before the first alert.
+  const byRule = { ...Object.fromEntries(RULE_IDS.map((r) => [r, 0])), ...s.alerts.byRule };
+  w.family('torwatch_alerts_total', 'counter', 'Alerts raised, by rule.', Object.entries(byRule).map(([rule, n]) => [{ rule }, n]));
   if (s.suppressed) w.family('torwatch_alerts_suppressed_total', 'counter', 'Matches not sent as alerts (aggregation, rate limits, exclusions), by rule.', Object.entries(s.suppressed.byRule).map(([rule, n]) => [{ rule }, n]));
   w.family('torwatch_output_written_total', 'counter', 'Alerts delivered, by output.', s.outputs.map((o) => [{ target: o.target }, o.written]));
   w.family('torwatch_output_failed_total', 'counter', 'Alerts an output could not deliver, by output.', s.outputs.map((o) => [{ target: o.target }, o.failed]));

@@ -119,6 +119,8 @@ export interface LogLine extends Record<string, unknown> {
 export class Daemon {
   readonly child: ChildProcess;
   readonly alerts: Record<string, unknown>[] = [];
+  /** Date.now() when each alert's line arrived on stdout. */
+  readonly alertTimes: number[] = [];
   readonly logs: LogLine[] = [];
   stderrText = '';
   private outBuf = '';
@@ -127,8 +129,12 @@ export class Daemon {
   private readonly logWaiters: (() => void)[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(lab: Lab, ns: string, args: string[]) {
-    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'capture', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * `wrap`: a command that execs the daemon (setpriv ...), so the pid is still the daemon's.
+   * `node`/`bin`: another node binary or installation (the Dockerfile test's copies).
+   */
+  constructor(lab: Lab, ns: string, args: string[], opts: { wrap?: string[]; node?: string; bin?: string } = {}) {
+    this.child = spawn('ip', ['netns', 'exec', ns, ...(opts.wrap ?? []), opts.node ?? process.execPath, opts.bin ?? BIN, 'capture', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     lab.track(this.child);
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
@@ -143,6 +149,7 @@ export class Daemon {
         const problems = ecsProblems(a);
         if (problems.length) throw new Error(`ECS problems in live alert: ${problems.join('; ')}`);
         this.alerts.push(a);
+        this.alertTimes.push(Date.now());
       }
       this.alertWaiters.splice(0).forEach((w) => w());
     });
@@ -210,6 +217,50 @@ export class Daemon {
     if (!l) throw new Error(`no 'capture stopped' line:\n${this.stderrText}`);
     return l.stats as never;
   }
+}
+
+/**
+ * Two namespaces joined by a veth pair: a private client (10.6.0.2 on c0) and a "public" server
+ * (198.51.100.9 on s0, a documentation address), on one link with on-link routes and no way out.
+ */
+export function clientServer(lab: Lab): { client: string; server: string } {
+  const client = lab.ns('cli');
+  const server = lab.ns('srv');
+  lab.veth(client, 'c0', server, 's0', 1500);
+  lab.exec(client, 'ip', ['addr', 'add', '10.6.0.2/24', 'dev', 'c0']);
+  lab.exec(client, 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'c0']);
+  lab.exec(server, 'ip', ['addr', 'add', '198.51.100.9/24', 'dev', 's0']);
+  lab.exec(server, 'ip', ['route', 'add', '10.6.0.0/24', 'dev', 's0']);
+  return { client, server };
+}
+
+/** A TCP server on 198.51.100.9 (ports 9001 and 9030) that answers and closes; resolves when listening. */
+export async function startTcpServer(lab: Lab, ns: string): Promise<ChildProcess> {
+  const script = `const net=require('net');let n=0;for(const p of [9001,9030]){net.createServer(s=>{s.on('error',()=>{});s.end('torwatch test\\n')}).listen(p,'198.51.100.9',()=>{if(++n===2)console.log('listening')})}`;
+  const c = lab.spawn(ns, process.execPath, ['-e', script]);
+  await new Promise<void>((resolve, reject) => {
+    c.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes('listening')) resolve();
+    });
+    c.on('exit', (code) => reject(new Error(`test server exited ${code}`)));
+  });
+  return c;
+}
+
+/**
+ * Make `count` TCP connections one after another from the client namespace; each line of the result
+ * is the local port and the time connect() was called (ms since the epoch).
+ */
+export async function connectMany(lab: Lab, ns: string, count: number, port = 9001, gapMs = 0): Promise<{ port: number; t: number }[]> {
+  const script = `const net=require('net');(async()=>{for(let i=0;i<${count};i++){await new Promise((res,rej)=>{const t=Date.now();const s=net.connect({host:'198.51.100.9',port:${port}},()=>{console.log(JSON.stringify({port:s.localPort,t}));s.destroy();res()});s.on('error',rej)});if(${gapMs})await new Promise(r=>setTimeout(r,${gapMs}))}})().catch(e=>{console.error(e.message);process.exit(1)})`;
+  const c = lab.spawn(ns, process.execPath, ['-e', script]);
+  let out = '';
+  c.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  let err = '';
+  c.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const code = await new Promise<number | null>((resolve) => c.on('close', resolve));
+  if (code !== 0) throw new Error(`client failed (${code}): ${err}`);
+  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { port: number; t: number });
 }
 
 /** GET a URL over plain HTTP (the metrics endpoint is in the daemon's namespace: fetch from inside it). */
