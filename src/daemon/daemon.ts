@@ -83,6 +83,11 @@ export class CaptureDaemon {
   }
 
   private async start(): Promise<void> {
+    // SIGHUP's default action would kill the process and SIGUSR1's would open Node's inspector: take
+    // them from the first moment (a logrotate HUP during start-up is a no-op). SIGTERM/SIGINT keep
+    // their default (exit at once) until there is something to flush.
+    process.on('SIGHUP', this.onSignal.SIGHUP);
+    process.on('SIGUSR1', this.onSignal.SIGUSR1);
     const s = this.settings;
     const cs = s.capture;
     if (cs.interfaces.length === 0) throw new UserError('capture: name at least one interface with -i (see `torwatch interfaces`)');
@@ -121,10 +126,13 @@ export class CaptureDaemon {
       this.reloadable = this.asm.reloadable;
     } catch (err) {
       await this.releaseAfterFailedStart();
+      process.off('SIGHUP', this.onSignal.SIGHUP);
+      process.off('SIGUSR1', this.onSignal.SIGUSR1);
       throw err;
     }
 
-    for (const sig of Object.keys(this.onSignal) as (keyof typeof this.onSignal)[]) process.on(sig, this.onSignal[sig]);
+    process.on('SIGTERM', this.onSignal.SIGTERM);
+    process.on('SIGINT', this.onSignal.SIGINT);
     const { pipeline, outputs } = this.asm;
     let current = -1;
     const flush = (): void => {
@@ -229,6 +237,7 @@ export class CaptureDaemon {
 
   /** SIGHUP: reloads run one after another; a HUP during a reload is served after it. */
   private requestReload(): void {
+    if (!this.running && !this.stopping) this.log.info('SIGHUP during start-up: nothing to reload yet');
     if (this.stopping || !this.running) return;
     this.reloadChain = this.reloadChain.then(() => this.reload()).catch((err: unknown) => {
       this.log.error({ err: String((err as Error)?.stack ?? err) }, 'reload failed unexpectedly');

@@ -61,7 +61,7 @@ export function renderPrometheus(s: DaemonStats, version: string): string {
   w.family('torwatch_start_time_seconds', 'gauge', 'When the daemon started, seconds since the epoch.', [[{}, s.startedAtMs / 1000]]);
   w.family('torwatch_packets_total', 'counter', 'Packets captured and handed to the pipeline.', perIf((i) => i.packets));
   w.family('torwatch_bytes_total', 'counter', 'Bytes on the wire of the packets handed to the pipeline.', perIf((i) => i.bytes));
-  w.family('torwatch_capture_received_total', 'counter', 'pcap_stats ps_recv: packets the kernel capture accepted.', perIf((i) => i.received));
+  w.family('torwatch_capture_received_total', 'counter', 'pcap_stats ps_recv: packets the kernel capture saw (on Linux, including those it then dropped).', perIf((i) => i.received));
   w.family('torwatch_capture_kernel_dropped_total', 'counter', 'pcap_stats ps_drop: packets dropped because the kernel capture buffer was full.', perIf((i) => i.dropped));
   w.family('torwatch_capture_interface_dropped_total', 'counter', 'pcap_stats ps_ifdrop: packets dropped by the interface or its driver.', perIf((i) => i.ifDropped));
   w.family('torwatch_capture_batches_total', 'counter', 'Batches handed from the capture backend to JavaScript.', perIf((i) => i.batches));
