@@ -139,6 +139,8 @@ export class Daemon {
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
     this.child.stdout!.on('data', (s: string) => {
+      // Arrival time first: the ECS check below loads the schema on first use, which takes a while.
+      const now = Date.now();
       this.outBuf += s;
       let nl: number;
       while ((nl = this.outBuf.indexOf('\n')) >= 0) {
@@ -149,7 +151,7 @@ export class Daemon {
         const problems = ecsProblems(a);
         if (problems.length) throw new Error(`ECS problems in live alert: ${problems.join('; ')}`);
         this.alerts.push(a);
-        this.alertTimes.push(Date.now());
+        this.alertTimes.push(now);
       }
       this.alertWaiters.splice(0).forEach((w) => w());
     });
