@@ -295,13 +295,19 @@ export class CaptureDaemon {
     watchdog.unref();
     for (const t of this.timers) clearInterval(t);
     if (this.statsTimer) clearInterval(this.statsTimer);
-    await this.reloadChain;
-    const finals = await Promise.all(this.sources.map((x) => x.stop()));
-    if (this.asm) {
-      this.asm.pipeline.finish();
-      await this.asm.outputs.close();
+    let finals: CaptureStats[] | undefined;
+    try {
+      await this.reloadChain;
+      finals = await Promise.all(this.sources.map((x) => x.stop()));
+      if (this.asm) {
+        this.asm.pipeline.finish();
+        await this.asm.outputs.close();
+      }
+    } catch (err) {
+      this.exitCode = 1;
+      this.log.error({ err: String((err as Error)?.stack ?? err) }, 'error while stopping');
     }
-    await this.metrics?.close();
+    await this.metrics?.close().catch(() => undefined);
     this.lastStats = undefined;
     this.logStats('capture stopped', finals);
     for (const sig of Object.keys(this.onSignal) as (keyof typeof this.onSignal)[]) process.off(sig, this.onSignal[sig]);
