@@ -26,6 +26,8 @@ export interface AlertBuilderOptions {
   /** 'deterministic' (replay: same input, same ids) or 'random' (live). */
   eventIds: 'deterministic' | 'random';
   communityIdSeed?: number;
+  /** Live capture on several interfaces: observer.ingress.interface.name is each detection's input. */
+  ingressFromInput?: boolean;
 }
 
 /** An ECS document as emitted: nested plain objects, JSON-serializable. */
@@ -91,7 +93,7 @@ export class AlertBuilder {
         version: this.opts.observer.version,
         hostname: this.opts.observer.hostname,
         ...(this.opts.observer.name ? { name: this.opts.observer.name } : {}),
-        ...(this.opts.observer.interface ? { ingress: { interface: { name: this.opts.observer.interface } } } : {}),
+        ...(this.opts.ingressFromInput ? { ingress: { interface: { name: d.input } } } : this.opts.observer.interface ? { ingress: { interface: { name: this.opts.observer.interface } } } : {}),
       },
       related: relatedFields(src, dst, d),
     };

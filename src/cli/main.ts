@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { COMMON_OPTIONS } from '../config/options.js';
 import { createLogger } from '../log/logger.js';
 import { UserError } from '../util/errors.js';
+import { registerLiveCommands } from './live-commands.js';
 import { runReplay } from './replay.js';
 import { registerReportCommand } from './report.js';
 import { printRules } from './rules.js';
@@ -44,6 +45,8 @@ Examples:
     .description('list the rules: id, severity, risk score, MITRE ATT&CK mapping, seed')
     .addOption(new Option('--json', 'print as JSON'))
     .action((o: { json?: boolean }) => printRules(o.json === true));
+
+  registerLiveCommands(program, version, (code) => { exitCode = code; });
 
   try {
     await program.parseAsync(argv);

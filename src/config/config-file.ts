@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { InputError } from '../util/errors.js';
+import { assertConfigTrusted } from './config-trust.js';
 
 /** Raw values of a config file, by option key, each value as the strings a CLI flag would give. */
-export type RawOptions = Map<string, string[]>;
+export class RawOptions extends Map<string, string[]> {
+  /** Line of each key in the file, for error messages. */
+  readonly lines = new Map<string, number>();
+}
 
 /**
  * Read a YAML or JSON config file (JSON is YAML 1.2) into raw option values. Keys are the long CLI
@@ -14,11 +18,17 @@ export async function readConfigFile(path: string, knownKeys: ReadonlySet<string
   // Loaded on demand: most runs have no config file, and the parser is the biggest module at start-up.
   const { LineCounter, parseDocument, isMap, isScalar, isSeq } = await import('yaml');
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    assertConfigTrusted(path, fd);
+    text = readFileSync(fd, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new InputError({ file: path }, e.code === 'ENOENT' ? 'config file not found' : e.code === 'EISDIR' ? 'is a directory, not a config file' : `cannot read config file (${e.code ?? e.message})`);
+    throw new InputError({ file: path }, e.code === 'ENOENT' ? 'config file not found' : e.code === 'EISDIR' ? 'is a directory, not a config file' : e.code === 'EACCES' ? 'permission denied' : `cannot read config file (${e.code ?? e.message})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
@@ -27,7 +37,7 @@ export async function readConfigFile(path: string, knownKeys: ReadonlySet<string
     const e = doc.errors[0];
     throw new InputError({ file: path, line: lc.linePos(e.pos[0]).line }, `not valid YAML/JSON: ${e.message.split('\n')[0]}`);
   }
-  const out: RawOptions = new Map();
+  const out = new RawOptions();
   if (doc.contents === null) return out;
   if (!isMap(doc.contents)) throw new InputError({ file: path, line: lineOf(doc.contents) }, 'the top level must be a mapping of option: value');
   for (const pair of doc.contents.items) {
@@ -48,6 +58,7 @@ export async function readConfigFile(path: string, knownKeys: ReadonlySet<string
       throw new InputError({ file: path, line }, `key '${key}': expected a value or a list of values`);
     }
     out.set(key, values);
+    if (line !== undefined) out.lines.set(key, line);
   }
   return out;
 }

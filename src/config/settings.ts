@@ -2,6 +2,7 @@ import { DEFAULT_TIMEOUTS, type FlowTimeouts } from '../flow/table.js';
 import { isRuleId, RULE_IDS, type RuleId } from '../detect/catalog.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { CidrSet, parseCidr } from '../util/cidr.js';
+import { defaultCaptureSettings, type CaptureSettings } from './capture-settings.js';
 
 /**
  * Every setting torwatch has, with its default. The CLI and the config file (--config) fill the same
@@ -33,6 +34,8 @@ export interface Settings {
   syslogFacility: number;
   syslogAppName: string;
   syslogHostname?: string;
+  /** Live capture and daemon settings (`torwatch capture`; src/config/capture-options.ts). */
+  capture: CaptureSettings;
 }
 
 export const DEFAULT_HOME_NET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -56,6 +59,7 @@ export function defaultSettings(): Settings {
     spoolSize: 256 * 1024 * 1024,
     syslogFacility: 16,
     syslogAppName: 'torwatch',
+    capture: defaultCaptureSettings(),
   };
 }
 

@@ -20,16 +20,19 @@ export interface DetectEngineOptions {
 export class DetectEngine implements DetectContext {
   input = '-';
   readonly firedByRule: Record<string, number> = {};
-  private readonly enabledMask: number;
+  private enabledMask: number;
   private readonly packetHooks: Detector[];
   private readonly endHooks: Detector[];
 
   constructor(private readonly opts: DetectEngineOptions) {
-    let mask = 0;
-    for (const r of RULES) if (opts.enabled.has(r.id)) mask |= 1 << r.index;
-    this.enabledMask = mask;
+    this.enabledMask = ruleMask(opts.enabled);
     this.packetHooks = opts.detectors.filter((d) => d.onPacket);
     this.endHooks = opts.detectors.filter((d) => d.onFlowEnd);
+  }
+
+  /** Change which rules may fire (SIGHUP reload); flows that already alerted keep their marks. */
+  setEnabled(enabled: ReadonlySet<RuleId>): void {
+    this.enabledMask = ruleMask(enabled);
   }
 
   enabled(ruleIndex: number): boolean {
@@ -53,4 +56,10 @@ export class DetectEngine implements DetectContext {
   onFlowEnd(flow: Flow, reason: FlowEndReason): void {
     for (const d of this.endHooks) d.onFlowEnd!(flow, reason, this);
   }
+}
+
+function ruleMask(enabled: ReadonlySet<RuleId>): number {
+  let mask = 0;
+  for (const r of RULES) if (enabled.has(r.id)) mask |= 1 << r.index;
+  return mask;
 }

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { AlertBuilder } from '../alert/ecs-alert.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
+import type { RuleId } from '../detect/catalog.js';
 import type { Detector } from '../detect/detector.js';
 import { TorPortPrivateDetector } from '../detect/rules/tor-port-private.js';
 import { openOutputs } from '../output/open.js';
 import { OutputSet } from '../output/output.js';
+import type { CidrSet } from '../util/cidr.js';
 import { Pipeline } from './pipeline.js';
 
 export interface Assembled {
@@ -14,6 +16,28 @@ export interface Assembled {
   outputs: OutputSet;
   builder: AlertBuilder;
   aggregator: Aggregator;
+  /** The reloadable state in force (the daemon swaps it on SIGHUP through buildReloadable). */
+  reloadable: ReloadableState;
+}
+
+/**
+ * Everything derived from settings that the daemon may rebuild on SIGHUP without stopping capture or
+ * losing flows. Relay sets, threat intel and --allow exclusions belong here too (their loaders plug into
+ * buildReloadable); the pipeline takes a new state through Pipeline.applyReloadable.
+ */
+export interface ReloadableState {
+  homeNet: CidrSet;
+  enabledRules: Set<RuleId>;
+  /** When the relay set in force was published or fetched (ms since the epoch): the relay-set age metric. */
+  relaySetTimeMs?: number;
+}
+
+/**
+ * Build the reloadable state from settings, at start and on every SIGHUP. Throws a UserError naming the
+ * file, line or key on bad input; the daemon then keeps the previous state and logs the error.
+ */
+export async function buildReloadable(s: Settings, _log: Logger): Promise<ReloadableState> {
+  return { homeNet: homeNetSet(s), enabledRules: enabledRules(s) };
 }
 
 export interface AssembleOptions {
@@ -25,6 +49,8 @@ export interface AssembleOptions {
   eventIds: 'deterministic' | 'random';
   /** Capture interface name for observer.ingress.interface.name (live capture). */
   interfaceName?: string;
+  /** Live capture on several interfaces: each alert names the interface its packet came from. */
+  ingressFromInput?: boolean;
 }
 
 /** The detectors, in the order they run. One place to add a rule's detector. */
@@ -35,6 +61,7 @@ export function createDetectors(): Detector[] {
 /** Build the whole pipeline from settings: outputs <- alert builder <- detectors <- flows <- decode. */
 export async function assemble(o: AssembleOptions): Promise<Assembled> {
   const s = o.settings;
+  const reloadable = await buildReloadable(s, o.log);
   const targets = s.output.length ? s.output : o.defaultOutputs;
   const defaults = { spoolBase: s.spoolDir, spoolBytes: s.spoolSize, facility: s.syslogFacility, appName: s.syslogAppName, hostname: s.syslogHostname };
   const opened = await openOutputs(targets, { log: o.log, version: o.version, defaults });
@@ -43,6 +70,7 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
     observer: { hostname: hostname(), version: o.version, name: s.sensorName, interface: o.interfaceName },
     eventIds: o.eventIds,
     communityIdSeed: s.communityIdSeed,
+    ingressFromInput: o.ingressFromInput,
   });
   // Detections -> aggregation (suppression windows, rate limit) -> alert builder -> outputs.
   const aggregator = new Aggregator({
@@ -56,13 +84,13 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
     log: o.log,
   });
   const pipeline = new Pipeline({
-    homeNet: homeNetSet(s),
+    homeNet: reloadable.homeNet,
     maxFlows: s.maxFlows,
     timeouts: s.flowTimeouts,
     detectors: createDetectors(),
-    enabledRules: enabledRules(s),
+    enabledRules: reloadable.enabledRules,
     onDetection: (d) => aggregator.onDetection(d),
     timer: aggregator,
   });
-  return { pipeline, outputs, builder, aggregator };
+  return { pipeline, outputs, builder, aggregator, reloadable };
 }

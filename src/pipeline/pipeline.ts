@@ -59,6 +59,8 @@ export class Pipeline {
   private readonly packet = new Packet();
   private readonly timer: PipelineTimer | undefined;
   private readonly inHome: (v: number, w0: number, w1: number, w2: number, w3: number) => boolean;
+  /** --home-net in force; swapped by applyReloadable (SIGHUP). Flows keep the direction they were created with. */
+  private homeNet: CidrSet;
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
@@ -68,8 +70,8 @@ export class Pipeline {
       timeouts: opts.timeouts,
       onFlowEnd: (f: Flow, why: FlowEndReason) => this.detect.onFlowEnd(f, why),
     });
-    const home = opts.homeNet;
-    this.inHome = (v, w0, w1, w2, w3) => home.has(v, w0, w1, w2, w3);
+    this.homeNet = opts.homeNet;
+    this.inHome = (v, w0, w1, w2, w3) => this.homeNet.has(v, w0, w1, w2, w3);
     this.timer = opts.timer;
   }
 
@@ -98,6 +100,28 @@ export class Pipeline {
     const flow = flows.lookup(p, this.clockMs, this.inHome);
     this.detect.onPacket(flow, p, flows.isNew, flows.dir);
   };
+
+  /**
+   * Swap the settings-derived state (home-net, enabled rules; relays, intel and exclusions when their
+   * loaders plug into ReloadableState) between two frames, without touching flows or capture.
+   */
+  applyReloadable(state: { homeNet: CidrSet; enabledRules: ReadonlySet<RuleId> }): void {
+    this.homeNet = state.homeNet;
+    this.detect.setEnabled(state.enabledRules);
+  }
+
+  /**
+   * Live capture only: time passes without packets, so idle flows are expired against the wall clock
+   * (minus a margin for packets still queued in the kernel). Never moves the packet clock itself.
+   */
+  tick(wallMs: number, marginMs = 2000): void {
+    const t = wallMs - marginMs;
+    if (t <= this.clockMs) return;
+    this.flows.expire(t);
+    // Aggregation windows close on the same clock: an idle link still gets its summary alerts.
+    const timer = this.timer;
+    if (timer !== undefined && t >= timer.nextDeadlineMs) timer.advance(t);
+  }
 
   /** End of all input: every remaining flow ends (detectors get their last word), then the timer's stage flushes. */
   finish(): void {

@@ -1,0 +1,55 @@
+# syntax=docker/dockerfile:1
+# torwatch sensor image. Build: docker build -t torwatch .
+# Run on the host's interfaces (see README "Running the sensor"):
+#   docker run -d --name torwatch --net=host --cap-add=NET_RAW \
+#     -v /etc/torwatch:/etc/torwatch:ro -v /var/log/torwatch:/var/log/torwatch torwatch \
+#     capture --config /etc/torwatch/torwatch.yml
+#
+# The build stage runs the same apt-get and npm steps as .ci/run (CI checks they stay in step,
+# test/packaging/dockerfile.test.ts), so every CI run exercises them. Both stages are Debian 12
+# (bookworm) with Node.js 20, as CI is.
+
+FROM node:20-bookworm AS build
+ENV DEBIAN_FRONTEND=noninteractive
+# Compilers and libpcap headers for the native capture addons (native/pcap-batch, cap).
+RUN apt-get update -q \
+ && apt-get install -y -q --no-install-recommends ca-certificates g++ make python3 libpcap-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+COPY package.json package-lock.json tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+COPY native ./native
+# prepare builds dist/ (tsc + esbuild); the install scripts build the addons against libpcap-dev.
+RUN npm ci --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf native/pcap-batch/build/Release/obj.target native/pcap-batch/build/Release/.deps
+
+FROM node:20-bookworm-slim
+ENV DEBIAN_FRONTEND=noninteractive NODE_ENV=production
+# libpcap at run time; libcap2-bin only for setcap, removed again.
+RUN apt-get update -q \
+ && apt-get install -y -q --no-install-recommends libpcap0.8 libcap2-bin \
+ && setcap cap_net_raw+ep /usr/local/bin/node \
+ && apt-get purge -y -q libcap2-bin && apt-get autoremove -y -q \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system torwatch \
+ && useradd --system --gid torwatch --home-dir /var/lib/torwatch --shell /usr/sbin/nologin torwatch \
+ && install -d -o torwatch -g torwatch -m 0750 /var/lib/torwatch /var/log/torwatch \
+ && install -d -m 0755 /etc/torwatch
+WORKDIR /opt/torwatch
+COPY --from=build /build/package.json ./
+COPY --from=build /build/bin ./bin
+COPY --from=build /build/dist ./dist
+COPY --from=build /build/native ./native
+COPY --from=build /build/node_modules ./node_modules
+COPY systemd/torwatch.yml /etc/torwatch/torwatch.yml
+RUN ln -s /opt/torwatch/bin/torwatch.js /usr/local/bin/torwatch
+# Never root: capture needs only CAP_NET_RAW, given to the node binary above (file capability), which
+# the container must allow (--cap-add=NET_RAW; Docker's default set has it).
+USER torwatch
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["node", "/opt/torwatch/bin/torwatch.js", "health", "--metrics", "127.0.0.1:9464"]
+ENTRYPOINT ["node", "/opt/torwatch/bin/torwatch.js"]
+CMD ["capture", "--config", "/etc/torwatch/torwatch.yml"]

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "pcap_batch",
+      "sources": ["src/pcap_batch.cc"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fno-exceptions"],
+      "libraries": ["-lpcap", "-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,319 @@
+import type { Logger } from 'pino';
+import type { CaptureStats, LiveOptions, LiveSource } from '../capture/live/live-source.js';
+import { loadBackend, openInterface } from '../capture/live/open-live.js';
+import type { Settings } from '../config/settings.js';
+import { formatListenAddress } from '../metrics/address.js';
+import { renderPrometheus } from '../metrics/prometheus.js';
+import { MetricsServer } from '../metrics/server.js';
+import { collectStats, type DaemonStats, type InterfaceTraffic, type SuppressionSource } from '../metrics/snapshot.js';
+import { assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
+import { UserError } from '../util/errors.js';
+import { dropPrivileges } from './privileges.js';
+import { restartOnlyChanges } from './restart-only.js';
+
+export interface DaemonOptions {
+  settings: Settings;
+  /** Re-read the config file with the command line on top (SIGHUP). Throws UserError naming the key. */
+  reloadSettings: () => Promise<Settings>;
+  log: Logger;
+  version: string;
+  /** Hook for alert suppression counters (aggregation/rate limits), when an output stage provides them. */
+  suppression?: SuppressionSource;
+}
+
+/** Longest a packet waits in the kernel before delivery when not in immediate mode (libpcap timeout). */
+const KERNEL_TIMEOUT_MS = 100;
+/** How often idle flows are expired on the wall clock and outputs flushed when no packets come. */
+const TICK_MS = 1000;
+/** A shutdown that takes longer than this (a wedged output) exits anyway, with status 1. */
+const SHUTDOWN_LIMIT_MS = 30_000;
+
+/**
+ * `torwatch capture`: the sensor daemon. Order of start-up, for least privilege:
+ *   1. open every interface (needs root or CAP_NET_RAW) and the metrics socket;
+ *   2. drop to --user, if given;
+ *   3. only then open outputs and read relay/intel files (as the unprivileged user, as on reload);
+ *   4. start delivering packets, which have been queueing in the kernel buffer since step 1.
+ * Signals: SIGHUP reopens file outputs and reloads settings-derived state (capture keeps running);
+ * SIGTERM/SIGINT stop capture, deliver what the kernel holds, end every flow (final alerts), flush and
+ * close outputs, exit 0; SIGUSR1 logs the stats.
+ */
+export class CaptureDaemon {
+  private readonly log: Logger;
+  /** What the daemon started with: capture handles, outputs and the flow table follow these. */
+  private readonly running0: Settings;
+  /** The last accepted settings (start, then every good reload). */
+  private settings: Settings;
+  private sources: LiveSource[] = [];
+  private readonly traffic: InterfaceTraffic[] = [];
+  private asm: Assembled | undefined;
+  private reloadable: ReloadableState | undefined;
+  private metrics: MetricsServer | undefined;
+  private readonly startedAtMs = Date.now();
+  private readonly reloads = { ok: 0, failed: 0 };
+  private reloadChain: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private statsTimer: NodeJS.Timeout | undefined;
+  private lastStats: DaemonStats | undefined;
+  private failed: string | undefined;
+  private running = false;
+  private stopping = false;
+  private exitCode = 0;
+  private resolveDone: ((code: number) => void) | undefined;
+  private readonly done = new Promise<number>((resolve) => {
+    this.resolveDone = resolve;
+  });
+  private readonly onSignal = {
+    SIGHUP: (): void => this.requestReload(),
+    SIGTERM: (): void => void this.shutdown('SIGTERM', 0),
+    SIGINT: (): void => void this.shutdown('SIGINT', 0),
+    SIGUSR1: (): void => this.logStats('stats (SIGUSR1)'),
+  };
+
+  constructor(private readonly o: DaemonOptions) {
+    this.log = o.log;
+    this.running0 = o.settings;
+    this.settings = o.settings;
+  }
+
+  /** Run until SIGTERM/SIGINT or a capture failure; resolves with the exit status. */
+  async run(): Promise<number> {
+    await this.start();
+    return this.done;
+  }
+
+  private async start(): Promise<void> {
+    // SIGHUP's default action would kill the process and SIGUSR1's would open Node's inspector: take
+    // them from the first moment (a logrotate HUP during start-up is a no-op). SIGTERM/SIGINT keep
+    // their default (exit at once) until there is something to flush.
+    process.on('SIGHUP', this.onSignal.SIGHUP);
+    process.on('SIGUSR1', this.onSignal.SIGUSR1);
+    const s = this.settings;
+    const cs = s.capture;
+    if (cs.interfaces.length === 0) throw new UserError('capture: name at least one interface with -i (see `torwatch interfaces`)');
+    const backend = loadBackend(cs.backend);
+    if (backend.name === 'cap' && !cs.promisc) {
+      throw new UserError('--promisc off: the cap backend always opens in promiscuous mode; use the pcap-batch backend (built by `npm ci` with libpcap-dev) or leave promiscuous mode on');
+    }
+    const live: LiveOptions = {
+      snaplen: cs.snaplen,
+      promisc: cs.promisc,
+      bufferBytes: cs.bufferMiB * 1024 * 1024,
+      bpf: cs.bpf,
+      immediate: cs.immediate,
+      timeoutMs: KERNEL_TIMEOUT_MS,
+    };
+    try {
+      cs.interfaces.forEach((name, i) => {
+        this.sources.push(openInterface(backend, name, live, i));
+        this.traffic.push({ packets: 0, bytes: 0 });
+      });
+      for (const src of this.sources) if (src.warning) this.log.warn({ interface: src.interfaceName, warning: src.warning }, 'libpcap warning');
+      if (cs.metrics) {
+        this.metrics = await MetricsServer.listen(cs.metrics, { metrics: () => this.prometheus(), health: () => this.health() }).catch((err: NodeJS.ErrnoException) => {
+          throw new UserError(`--metrics ${formatListenAddress(cs.metrics!)}: cannot listen (${err.code === 'EADDRINUSE' ? 'address in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message})`);
+        });
+        if (!cs.metrics.loopback) this.log.warn({ metrics: formatListenAddress(this.metrics.address) }, 'the metrics endpoint listens on a non-loopback address: anyone who can reach it sees traffic volumes and alert counts');
+      }
+      if (cs.user) {
+        // Modules loaded on demand later (the YAML parser, on SIGHUP) are loaded now, while the
+        // installation is surely readable: the unprivileged user may not be able to read it.
+        await import('yaml');
+        dropPrivileges(cs.user, this.log);
+      }
+      else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW/CAP_NET_ADMIN, so a parser bug cannot act as root');
+      this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
+      this.reloadable = this.asm.reloadable;
+    } catch (err) {
+      await this.releaseAfterFailedStart();
+      process.off('SIGHUP', this.onSignal.SIGHUP);
+      process.off('SIGUSR1', this.onSignal.SIGUSR1);
+      throw err;
+    }
+
+    process.on('SIGTERM', this.onSignal.SIGTERM);
+    process.on('SIGINT', this.onSignal.SIGINT);
+    const { pipeline, outputs } = this.asm;
+    let current = -1;
+    const flush = (): void => {
+      outputs.flush().catch((err: unknown) => this.log.error({ err: String(err) }, 'output flush failed'));
+    };
+    this.sources.forEach((src, i) => {
+      const t = this.traffic[i];
+      src.start({
+        onFrame: (f) => {
+          if (current !== i) {
+            pipeline.setInput(src.interfaceName);
+            current = i;
+          }
+          t.packets++;
+          t.bytes += f.wirelen;
+          pipeline.onFrame(f);
+        },
+        afterBatch: flush,
+        onError: (message) => {
+          this.failed = `${src.interfaceName}: ${message}`;
+          this.log.error({ interface: src.interfaceName, err: message }, 'capture failed; stopping');
+          void this.shutdown('capture failure', 1);
+        },
+      });
+    });
+    this.running = true;
+    this.timers.push(setInterval(() => {
+      pipeline.tick(Date.now());
+      flush();
+    }, TICK_MS));
+    this.armStatsTimer();
+    this.log.info({
+      interfaces: this.sources.map((x) => ({ name: x.interfaceName, linktype: x.linktype, snaplen: x.snaplen })),
+      backend: backend.name,
+      libpcap: backend.libVersion,
+      promisc: cs.promisc,
+      bufferMiB: cs.bufferMiB,
+      immediate: cs.immediate,
+      bpf: cs.bpf || undefined,
+      outputs: outputs.outputs.map((x) => x.target),
+      metrics: this.metrics ? formatListenAddress(this.metrics.address) : undefined,
+      pid: process.pid,
+    }, 'capture started');
+  }
+
+  private async releaseAfterFailedStart(): Promise<void> {
+    await Promise.all(this.sources.map((x) => x.stop().catch(() => undefined)));
+    await this.metrics?.close();
+    await this.asm?.outputs.close();
+  }
+
+  private armStatsTimer(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    const every = this.settings.capture.statsIntervalSec;
+    if (every > 0) this.statsTimer = setInterval(() => this.logStats('stats'), every * 1000);
+  }
+
+  /** The one picture of the daemon that logs, SIGUSR1 and /metrics all use. */
+  stats(captures?: CaptureStats[]): DaemonStats | undefined {
+    if (!this.asm) return undefined;
+    return collectStats({
+      startedAtMs: this.startedAtMs,
+      pipeline: this.asm.pipeline,
+      captures: captures ?? this.sources.map((x) => x.stats()),
+      traffic: this.traffic,
+      outputs: this.asm.outputs.stats(),
+      reloads: this.reloads,
+      relaySetTimeMs: this.reloadable?.relaySetTimeMs,
+      suppression: this.o.suppression,
+    });
+  }
+
+  private logStats(msg: string, captures?: CaptureStats[]): void {
+    const now = this.stats(captures);
+    if (!now) return;
+    const prev = this.lastStats;
+    const secs = prev ? Math.max(1, now.uptimeSec - prev.uptimeSec) : Math.max(1, now.uptimeSec);
+    const interval = {
+      seconds: secs,
+      packetsPerSecond: Math.round((now.packets - (prev?.packets ?? 0)) / secs),
+      megabitsPerSecond: Math.round(((now.bytes - (prev?.bytes ?? 0)) * 8) / 1e6 / secs * 10) / 10,
+      kernelDropped: now.kernelDropped !== undefined ? now.kernelDropped - (prev?.kernelDropped ?? 0) : undefined,
+      alerts: now.alerts.total - (prev?.alerts.total ?? 0),
+    };
+    this.lastStats = now;
+    this.log.info({ stats: now, interval }, msg);
+  }
+
+  private prometheus(): string {
+    const s = this.stats();
+    return s ? renderPrometheus(s, this.o.version) : '# torwatch is starting\n';
+  }
+
+  private health(): { ok: boolean; detail: Record<string, unknown> } {
+    if (this.failed) return { ok: false, detail: { reason: `capture failed: ${this.failed}` } };
+    if (this.stopping) return { ok: false, detail: { reason: 'stopping' } };
+    if (!this.running) return { ok: false, detail: { reason: 'starting' } };
+    const s = this.stats();
+    return { ok: true, detail: { uptimeSec: s?.uptimeSec, packets: s?.packets, interfaces: this.sources.map((x) => x.interfaceName) } };
+  }
+
+  /** SIGHUP: reloads run one after another; a HUP during a reload is served after it. */
+  private requestReload(): void {
+    if (!this.running && !this.stopping) this.log.info('SIGHUP during start-up: nothing to reload yet');
+    if (this.stopping || !this.running) return;
+    this.reloadChain = this.reloadChain.then(() => this.reload()).catch((err: unknown) => {
+      this.log.error({ err: String((err as Error)?.stack ?? err) }, 'reload failed unexpectedly');
+    });
+  }
+
+  /**
+   * Reopen file outputs (logrotate), then rebuild the reloadable state from the re-read config. An
+   * invalid config or unreadable intel keeps everything as it was and logs the error with its key.
+   */
+  private async reload(): Promise<void> {
+    if (!this.asm || this.stopping) return;
+    this.log.info('SIGHUP: reopening outputs and reloading the configuration');
+    try {
+      await this.asm.outputs.reopen();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'reopening outputs failed; still writing to the old files');
+    }
+    let next: Settings;
+    let state: ReloadableState;
+    try {
+      next = await this.o.reloadSettings();
+      state = await buildReloadable(next, this.log);
+    } catch (err) {
+      this.reloads.failed++;
+      const message = err instanceof UserError ? err.message : String((err as Error)?.message ?? err);
+      this.log.error({ err: message }, 'reload rejected; the running configuration stays in force');
+      return;
+    }
+    if (this.stopping) return;
+    this.asm.pipeline.applyReloadable(state);
+    this.reloadable = state;
+    const restartOnly = restartOnlyChanges(this.running0, next);
+    this.settings = next;
+    this.log.level = next.logLevel;
+    this.armStatsTimer();
+    this.reloads.ok++;
+    if (restartOnly.length) this.log.warn({ keys: restartOnly }, 'these settings changed but take effect only after a restart');
+    this.log.info({ homeNet: next.homeNet, rules: [...state.enabledRules] }, 'reload complete');
+  }
+
+  /** Stop capture, deliver what the kernel holds, end every flow, flush and close outputs. */
+  async shutdown(reason: string, code: number): Promise<void> {
+    if (this.stopping) {
+      this.log.warn({ reason }, 'already stopping');
+      return;
+    }
+    this.stopping = true;
+    this.exitCode = code;
+    this.log.info({ reason }, 'stopping capture');
+    const watchdog = setTimeout(() => {
+      this.log.error({ limitMs: SHUTDOWN_LIMIT_MS }, 'shutdown is taking too long; exiting without finishing');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    watchdog.unref();
+    for (const t of this.timers) clearInterval(t);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    let finals: CaptureStats[] | undefined;
+    try {
+      await this.reloadChain;
+      finals = await Promise.all(this.sources.map((x) => x.stop()));
+      if (this.asm) {
+        this.asm.pipeline.finish();
+        await this.asm.outputs.close();
+      }
+    } catch (err) {
+      this.exitCode = 1;
+      this.log.error({ err: String((err as Error)?.stack ?? err) }, 'error while stopping');
+    }
+    await this.metrics?.close().catch(() => undefined);
+    this.lastStats = undefined;
+    this.logStats('capture stopped', finals);
+    for (const sig of Object.keys(this.onSignal) as (keyof typeof this.onSignal)[]) process.off(sig, this.onSignal[sig]);
+    clearTimeout(watchdog);
+    const lost = this.asm?.outputs.stats().reduce((a, x) => a + x.failed, 0) ?? 0;
+    if (lost > 0) this.log.error({ lost }, 'some alerts could not be written');
+    this.resolveDone?.(this.exitCode);
+  }
+}

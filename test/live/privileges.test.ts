@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientServer, connectMany, Daemon, Lab, liveUnavailable, ROOT, startTcpServer } from './support.js';
+
+/**
+ * Least privilege, checked on the running process through /proc/PID/status: after opening the capture
+ * as root, --user leaves no root ids, no supplementary groups and no capabilities; and the daemon also
+ * runs as an unprivileged user holding only CAP_NET_RAW + CAP_NET_ADMIN, as systemd/torwatch.service
+ * starts it (emulated with setpriv, since no systemd runs here).
+ */
+const unavailable = liveUnavailable();
+const NOBODY = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+const NOGROUP = Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+
+function status(pid: number): Record<string, string> {
+  return Object.fromEntries(readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const i = l.indexOf(':');
+    return [l.slice(0, i), l.slice(i + 1).trim()];
+  }));
+}
+
+/** Can the unprivileged user read the checkout (CI may clone under a private home directory)? */
+function nobodyCanRun(): boolean {
+  return spawnSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOGROUP), '--clear-groups', process.execPath, join(ROOT, 'bin/torwatch.js'), '--version']).status === 0;
+}
+
+describe.skipIf(unavailable !== undefined)('least privilege', () => {
+  const lab = new Lab();
+  let client = '';
+  let tmp = '';
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'tw6-priv-'));
+    chmodSync(tmp, 0o755);
+    const ns = clientServer(lab);
+    client = ns.client;
+    await startTcpServer(lab, ns.server);
+  });
+
+  afterAll(async () => {
+    await lab.cleanup();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('--user nobody: capture opened as root, then no root ids, groups or capabilities; outputs are the user\'s', async () => {
+    const logs = join(tmp, 'logs');
+    mkdirSync(logs);
+    chownSync(logs, NOBODY, NOGROUP);
+    const out = join(logs, 'alerts.ndjson');
+    const cfg = join(tmp, 'user.yml');
+    writeFileSync(cfg, `interface: c0\nuser: nobody\noutput: ${out}\nstats-interval: 0\n`);
+    const d = new Daemon(lab, client, ['-c', cfg]);
+    await d.started();
+    const dropped = d.logs.find((l) => l.msg === 'dropped privileges');
+    expect(dropped?.uid).toBe(NOBODY);
+    const s = status(d.pid);
+    expect(s.Uid.split(/\s+/).map(Number)).toEqual([NOBODY, NOBODY, NOBODY, NOBODY]);
+    expect(s.Gid.split(/\s+/).map(Number)).toEqual([NOGROUP, NOGROUP, NOGROUP, NOGROUP]);
+    expect(s.Groups.split(/\s+/).filter(Boolean).map(Number)).toEqual([NOGROUP]);
+    for (const k of ['CapInh', 'CapPrm', 'CapEff', 'CapAmb']) expect(s[k], k).toBe('0000000000000000');
+    // Capture still works after the drop, and the output file belongs to the user.
+    await connectMany(lab, client, 2);
+    // A reload re-reads the config as the user (it is root's, 0644: readable, trusted).
+    d.signal('SIGHUP');
+    await d.waitLog((l) => l.msg === 'reload complete');
+    expect(await d.stop()).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(2);
+    expect(statSync(out).uid).toBe(NOBODY);
+  });
+
+  it('--user: outputs are opened after the drop, so a place only root can write is refused', async () => {
+    const rootOnly = join(tmp, 'root-only');
+    mkdirSync(rootOnly, { mode: 0o755 });
+    const d = new Daemon(lab, client, ['-i', 'c0', '--user', 'nobody', '-o', join(rootOnly, 'alerts.ndjson')]);
+    expect(await d.exited).toBe(2);
+    expect(d.stderrText).toContain('cannot open output file: permission denied');
+  });
+
+  it('--user with an unknown user is refused before anything runs', async () => {
+    const d = new Daemon(lab, client, ['-i', 'c0', '--user', 'tw6-no-such-user']);
+    expect(await d.exited).toBe(2);
+    expect(d.stderrText.trim()).toBe("torwatch: --user tw6-no-such-user: no such user 'tw6-no-such-user'");
+  });
+
+  it.skipIf(!nobodyCanRun())('runs as an unprivileged user with only CAP_NET_RAW and CAP_NET_ADMIN (the systemd unit\'s way)', async () => {
+    const out = join(tmp, 'caps.ndjson');
+    writeFileSync(out, '');
+    chownSync(out, NOBODY, NOGROUP);
+    const d = new Daemon(lab, client, ['-i', 'c0', '-o', out, '--stats-interval', '0'], {
+      wrap: ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOGROUP), '--clear-groups', '--inh-caps', '-all,+net_raw,+net_admin', '--ambient-caps', '+net_raw,+net_admin', '--bounding-set', '-all,+net_raw,+net_admin', '--no-new-privs'],
+    });
+    await d.started();
+    const s = status(d.pid);
+    expect(s.Uid.split(/\s+/).map(Number)).toEqual([NOBODY, NOBODY, NOBODY, NOBODY]);
+    // CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13: 0x3000, and nothing else.
+    expect(s.CapEff).toBe('0000000000003000');
+    expect(s.CapBnd).toBe('0000000000003000');
+    expect(s.NoNewPrivs).toBe('1');
+    expect(d.logs.some((l) => l.msg?.startsWith('running as root') === true)).toBe(false);
+    await connectMany(lab, client, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await d.stop()).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(1);
+  });
+
+  it('without CAP_NET_RAW the capture is refused with a hint, status 2', async () => {
+    const d = new Daemon(lab, client, ['-i', 'c0'], { wrap: ['setpriv', '--inh-caps', '-all', '--bounding-set', '-net_raw,-net_admin'] });
+    expect(await d.exited).toBe(2);
+    expect(d.stderrText).toMatch(/^torwatch: -i c0: permission denied .*CAP_NET_RAW/);
+  });
+});
