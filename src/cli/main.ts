@@ -3,6 +3,7 @@ import { COMMON_OPTIONS } from '../config/options.js';
 import { createLogger } from '../log/logger.js';
 import { UserError } from '../util/errors.js';
 import { runReplay } from './replay.js';
+import { registerRelaysCommand } from './relays.js';
 import { printRules } from './rules.js';
 import { addOptions, settingsFrom } from './settings-from-cli.js';
 import { torwatchVersion } from './version.js';
@@ -35,6 +36,8 @@ Examples:
     const log = createLogger(settings.logLevel);
     exitCode = await runReplay(files, settings, log, version);
   });
+
+  registerRelaysCommand(program);
 
   program
     .command('rules')

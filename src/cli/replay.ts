@@ -16,7 +16,7 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
  */
 export async function runReplay(files: string[], settings: Settings, log: Logger, version: string): Promise<number> {
   const started = performance.now();
-  const { pipeline, outputs } = await assemble({ settings, log, version, defaultOutputs: ['-'], eventIds: 'deterministic' });
+  const { pipeline, outputs, intel } = await assemble({ settings, log, version, defaultOutputs: ['-'], eventIds: 'deterministic' });
   const inputs: InputSummary[] = [];
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -65,7 +65,8 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
     process.off('SIGTERM', onSigint);
     await outputs.close();
   }
-  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started);
+  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started, intel.current.relays.isEmpty ? undefined : intel.stats);
+  if (intel.stats.outsideSnapshots > 0) log.warn({ flows: intel.stats.outsideSnapshots }, 'some flows fell outside every relay snapshot (and its grace period): their relays could not be checked; give the consensuses for the capture time');
   log.info({ summary }, 'run summary');
   if (process.stderr.isTTY) process.stderr.write(formatSummary(summary));
   const lost = summary.outputs.reduce((a, o) => a + o.failed, 0);

@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { AlertBuilder } from '../alert/ecs-alert.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { Detector } from '../detect/detector.js';
+import { TorExitDetector } from '../detect/rules/tor-exit.js';
 import { TorPortPrivateDetector } from '../detect/rules/tor-port-private.js';
+import { TorRelayDetector } from '../detect/rules/tor-relay.js';
+import { IntelHolder, loadIntel } from '../intel/intel.js';
 import { openOutput } from '../output/open.js';
 import { OutputSet } from '../output/output.js';
 import { Pipeline } from './pipeline.js';
@@ -12,6 +15,8 @@ export interface Assembled {
   pipeline: Pipeline;
   outputs: OutputSet;
   builder: AlertBuilder;
+  /** What detectors consult (relay set, indicators, exclusions); swap `intel.current` to reload. */
+  intel: IntelHolder;
 }
 
 export interface AssembleOptions {
@@ -26,13 +31,15 @@ export interface AssembleOptions {
 }
 
 /** The detectors, in the order they run. One place to add a rule's detector. */
-export function createDetectors(): Detector[] {
-  return [new TorPortPrivateDetector()];
+export function createDetectors(intel: IntelHolder): Detector[] {
+  return [new TorPortPrivateDetector(), new TorRelayDetector(intel), new TorExitDetector(intel)];
 }
 
 /** Build the whole pipeline from settings: outputs <- alert builder <- detectors <- flows <- decode. */
 export async function assemble(o: AssembleOptions): Promise<Assembled> {
   const s = o.settings;
+  // Intel first: a bad relay list or indicator file is a usage error before any output is opened.
+  const intel = new IntelHolder(await loadIntel(s, { log: o.log, userAgent: `torwatch/${o.version}` }));
   const targets = s.output.length ? s.output : o.defaultOutputs;
   const opened = [];
   try {
@@ -51,9 +58,10 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
     homeNet: homeNetSet(s),
     maxFlows: s.maxFlows,
     timeouts: s.flowTimeouts,
-    detectors: createDetectors(),
+    detectors: createDetectors(intel),
     enabledRules: enabledRules(s),
     onDetection: (d) => outputs.send(builder.build(d)),
+    exclude: (d) => intel.current.allow.match(d),
   });
-  return { pipeline, outputs, builder };
+  return { pipeline, outputs, builder, intel };
 }

@@ -1,3 +1,4 @@
+import type { IntelStats } from '../intel/intel.js';
 import type { OutputStats } from '../output/output.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -17,7 +18,10 @@ export interface RunSummary {
   bytes: number;
   flowPackets: number;
   flows: { created: number; peak: number; expired: number; evicted: number; reused: number; active: number };
-  alerts: { total: number; byRule: Record<string, number> };
+  /** excludedByRule: matches suppressed by --allow. */
+  alerts: { total: number; byRule: Record<string, number>; excludedByRule: Record<string, number> };
+  /** Relay-set and threat-intel matching (present when intel was used). */
+  intel?: IntelStats;
   anomalies: Record<string, number>;
   decoder: Record<string, number>;
   outputs: OutputStats[];
@@ -27,7 +31,7 @@ export interface RunSummary {
   timeBackwards: number;
 }
 
-export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number): RunSummary {
+export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number, intel?: IntelStats): RunSummary {
   const c = p.counters;
   const byRule = { ...p.detect.firedByRule };
   const total = Object.values(byRule).reduce((a, b) => a + b, 0);
@@ -38,7 +42,8 @@ export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: Outpu
     bytes: c.bytes,
     flowPackets: c.flowPackets,
     flows: { ...p.flows.stats },
-    alerts: { total, byRule },
+    alerts: { total, byRule, excludedByRule: { ...p.detect.excludedByRule } },
+    ...(intel ? { intel: { ...intel } } : {}),
     anomalies: p.anomalies.toObject(),
     decoder: { ...p.decoder.stats },
     outputs,
@@ -56,6 +61,12 @@ export function formatSummary(s: RunSummary): string {
     `  flows: ${s.flows.created} created, peak ${s.flows.peak}, expired ${s.flows.expired}, evicted ${s.flows.evicted}`,
     `  alerts: ${s.alerts.total}` + (s.alerts.total ? ' (' + Object.entries(s.alerts.byRule).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''),
   ];
+  const ex = Object.entries(s.alerts.excludedByRule);
+  if (ex.length) lines.push('  excluded by --allow: ' + ex.map(([k, v]) => `${k} ${v}`).join(', '));
+  if (s.intel && s.intel.flowsChecked) {
+    const i = s.intel;
+    lines.push(`  relays: ${i.flowsWithRelay} of ${i.flowsChecked} flows had a listed relay (${i.staleMatches} from stale lists, ${i.tiHits} with a threat-intel hit); ${i.outsideSnapshots} flows fell outside every relay snapshot`);
+  }
   const an = Object.entries(s.anomalies);
   if (an.length) lines.push('  anomalies: ' + an.map(([k, v]) => `${k} ${v}`).join(', '));
   return lines.join('\n') + '\n';

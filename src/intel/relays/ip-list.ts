@@ -1,0 +1,81 @@
+import { InputError } from '../../util/errors.js';
+import { parseAddressOrCidr, type AddrPrefix } from '../addr.js';
+import { LineReader } from '../text.js';
+import { countAddresses, Flag, Role, type ParsedRelay, type ParsedSource, type RelayFormat } from './model.js';
+
+/** What a list without flags says its addresses are (see detect-format.ts for how it is decided). */
+export type ListRole = 'relay' | 'exit' | 'guard';
+
+export function listRoleBits(role: ListRole): { roles: number; flags: number } {
+  if (role === 'exit') return { roles: Role.Exit, flags: Flag.Exit };
+  if (role === 'guard') return { roles: Role.Guard, flags: Flag.Guard };
+  return { roles: Role.Relay, flags: 0 };
+}
+
+/**
+ * Plain address lists: one IPv4/IPv6 address or CIDR block per line; `#` starts a comment (whole
+ * line or trailing); blank lines are skipped. The Tor Project's bulk exit list is this format.
+ * Any other line is an error naming its line number: a list that silently lost entries would hide
+ * relays.
+ */
+export function parseIpList(text: string, file: string, mtimeMs: number, role: ListRole, format: RelayFormat = 'ip-list'): ParsedSource {
+  const lines = new LineReader(text);
+  const entries: AddrPrefix[] = [];
+  for (let line = lines.next(); line !== undefined; line = lines.next()) {
+    const hash = line.indexOf('#');
+    const t = (hash < 0 ? line : line.slice(0, hash)).trim();
+    if (t.length === 0) continue;
+    const a = parseAddressOrCidr(t);
+    if (typeof a === 'string') throw new InputError({ file, line: lines.lineNo }, a);
+    entries.push(a);
+  }
+  return listSource(entries, file, mtimeMs, role, format, lines.crlf ? [`${lines.crlf} lines end in CRLF; read them as LF`] : []);
+}
+
+/** A JSON array of address strings (e.g. doodad-labs' relay-nodes.json). */
+export function parseIpJson(doc: unknown[], file: string, mtimeMs: number, role: ListRole): ParsedSource {
+  const entries: AddrPrefix[] = [];
+  doc.forEach((v, i) => {
+    if (typeof v !== 'string') throw new InputError({ file }, `[${i}]: ${JSON.stringify(v)} is not an address string`);
+    const a = parseAddressOrCidr(v.trim());
+    if (typeof a === 'string') throw new InputError({ file }, `[${i}]: ${a}`);
+    entries.push(a);
+  });
+  return listSource(entries, file, mtimeMs, role, 'ip-list', []);
+}
+
+function listSource(entries: AddrPrefix[], file: string, mtimeMs: number, role: ListRole, format: RelayFormat, warnings: string[]): ParsedSource {
+  const { roles, flags } = listRoleBits(role);
+  // IPv4 addresses dedupe on their number; the rest (IPv6, blocks) on a string built once at load.
+  const seen4 = new Set<number>();
+  const seen = new Set<string>();
+  const relays: ParsedRelay[] = [];
+  let dup = 0;
+  for (const a of entries) {
+    if (a.version === 4 && a.prefix === 32) {
+      if (seen4.has(a.words[3])) {
+        dup++;
+        continue;
+      }
+      seen4.add(a.words[3]);
+    } else {
+      const k = `${a.version}:${a.words.join('.')}/${a.prefix}`;
+      if (seen.has(k)) {
+        dup++;
+        continue;
+      }
+      seen.add(k);
+    }
+    relays.push({ flags, flagsKnown: false, roles, addresses: [{ version: a.version, words: a.words, prefix: a.prefix, orPort: 0, dirPort: 0, exitOnly: role === 'exit' }] });
+  }
+  if (dup) warnings.push(`${dup} duplicate entries`);
+  if (relays.length === 0) warnings.push('no addresses listed');
+  const src: ParsedSource = {
+    info: { name: file, format, timeMs: mtimeMs, timeFrom: 'mtime', relays: 0, v4: 0, v6: 0 },
+    dated: false,
+    relays,
+    warnings,
+  };
+  countAddresses(src);
+  return src;
+}
