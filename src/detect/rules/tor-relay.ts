@@ -64,7 +64,7 @@ export class TorRelayDetector implements Detector {
     const labels: Record<string, string> = {
       tor_relay_case: d.kind,
       tor_relay_roles: roleNames(m.roles).join(','),
-      tor_port: portWord(m),
+      tor_port_match: portWord(m),
       tor_relay_list: m.stale ? 'stale' : 'current',
     };
     ctx.fire({
