@@ -14,6 +14,19 @@ const outDir = `${here}out`;
 mkdirSync(outDir, { recursive: true });
 const file = args.file ?? `${outDir}/synthetic-${mb}mb.pcap`;
 
+// Relay index: load time of the real snapshots and per-lookup cost (cheap; runs first). `--only relays`
+// stops after it.
+const relayBundle = `${outDir}/relay-bench.mjs`;
+execFileSync(`${root}node_modules/.bin/esbuild`, [`${here}relay-bench.ts`, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${relayBundle}`, '--log-level=warning']);
+const relay = JSON.parse(execFileSync(process.execPath, [relayBundle, `${root}../shared/data/tor/`], { stdio: ['ignore', 'pipe', 'inherit'] }).toString());
+writeFileSync(`${outDir}/relay-results.json`, JSON.stringify(relay, null, 2));
+console.log('relay index load (parse + index, text read from disk; first run and median of 8 warm runs):');
+console.log('file                                                          format               relays  addresses  first ms  median ms');
+for (const l of relay.loads) console.log(`${l.file.padEnd(61)} ${l.format.padEnd(20)} ${String(l.relays).padStart(6)} ${String(l.addresses).padStart(10)} ${String(l.first_ms).padStart(9)} ${String(l.median_ms).padStart(10)}`);
+const lk = relay.lookup;
+console.log(`relay lookup: ${lk.ns_per_lookup} ns per lookup over ${lk.queries} queries (${lk.index}, hit ratio ${lk.hit_ratio}); peer Map<string> with formatted address: ${lk.peer_string_map_ns_per_lookup} ns; ratio ${lk.ratio_vs_peer}x`);
+if (args.only === 'relays') process.exit(0);
+
 if (!existsSync(file)) {
   process.stderr.write(`generating ${file} (${mb} MB)...\n`);
   execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--out', file], { stdio: 'inherit' });

@@ -66,7 +66,15 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
     await outputs.close();
   }
   const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started, intel.current.relays.isEmpty ? undefined : intel.stats);
-  if (intel.stats.outsideSnapshots > 0) log.warn({ flows: intel.stats.outsideSnapshots }, 'some flows fell outside every relay snapshot (and its grace period): their relays could not be checked; give the consensuses for the capture time');
+  if (intel.stats.outsideSnapshots > 0) {
+    const snaps = intel.current.relays.timeline.snapshots;
+    log.warn({
+      flows: intel.stats.outsideSnapshots,
+      snapshotsFrom: new Date(snaps[0].validAfterMs).toISOString(),
+      snapshotsUntil: new Date(snaps[snaps.length - 1].validUntilMs).toISOString(),
+      graceHours: settings.relaysStaleGraceMs / 3_600_000,
+    }, 'some flows fell outside every relay snapshot (and its grace period): their relays could not be checked; give the consensuses for the capture time');
+  }
   log.info({ summary }, 'run summary');
   if (process.stderr.isTTY) process.stderr.write(formatSummary(summary));
   const lost = summary.outputs.reduce((a, o) => a + o.failed, 0);

@@ -28,6 +28,15 @@ class ExactTable {
     return h >>> (32 - this.bits);
   }
 
+  /** Make room for `n` keys at once (no rehashing while a known-size list is indexed). */
+  reserve(n: number): void {
+    let bits = this.bits;
+    while ((this.size + n) * 2 > 1 << bits) bits++;
+    if (bits === this.bits) return;
+    this.bits = bits - 1;
+    this.grow();
+  }
+
   /** Head item index for the key, or -1. */
   find(w0: number, w1: number, w2: number, w3: number): number {
     const mask = (1 << this.bits) - 1;
@@ -105,6 +114,12 @@ export class AddrTable<T> {
     for (const b of this.blocks4) n += b.table.size;
     for (const b of this.blocks6) n += b.table.size;
     return n;
+  }
+
+  /** Expected numbers of exact addresses (an upper bound is fine). */
+  reserve(v4: number, v6: number): void {
+    this.exact4.reserve(v4);
+    this.exact6.reserve(v6);
   }
 
   /** Add an item for an address (prefix 32/128) or a CIDR block (words already masked or not). */

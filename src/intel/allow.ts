@@ -51,6 +51,7 @@ function parseEntry(raw: string): AllowEntry | string {
   }
   const cidr = parseAddressOrCidr(body);
   if (typeof cidr !== 'string') return { text, rule, cidr };
+  if (body.includes('/')) return cidr;
   // "addr:port" (IPv4) or "[v6]:port"; a bare IPv6 address was already taken as a CIDR above.
   if (body.startsWith('[') || /^[\d.]+:\d+$/.test(body)) {
     const hp = parseHostPort(body);

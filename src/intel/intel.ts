@@ -5,7 +5,7 @@ import { AllowList } from './allow.js';
 import { defaultCacheDir, RelayCache } from './relays/cache.js';
 import { loadRelaySpec, type LoadContext } from './relays/load.js';
 import type { ParsedSource } from './relays/model.js';
-import { Miss, RelaySet, type RelayMatch } from './relays/relay-set.js';
+import { RelaySet, type RelayMatch } from './relays/relay-set.js';
 import type { Indicator } from './ti/indicator.js';
 import { IndicatorIndex } from './ti/indicator-index.js';
 import { loadIndicators } from './ti/load.js';
@@ -31,7 +31,7 @@ export interface IntelStats {
   flowsWithRelay: number;
   /** Matches from a snapshot past its valid-until (within grace) or an undated list beyond max age. */
   staleMatches: number;
-  /** Flows whose address was in a dated snapshot, but none was in force at the flow's time. */
+  /** Flows at a time when no dated snapshot (consensus) was in force, even with grace. */
   outsideSnapshots: number;
   /** Relay matches that also hit a threat-intel indicator. */
   tiHits: number;
@@ -82,10 +82,9 @@ export class IntelHolder {
       const st = this.stats;
       st.flowsChecked++;
       facts.b = relays.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, flow.bPort, t);
-      let outside = !facts.b && relays.lastMiss === Miss.OutsideSnapshots;
       facts.a = relays.lookup(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, flow.aPort, t);
-      outside ||= !facts.a && relays.lastMiss === Miss.OutsideSnapshots;
-      if (outside) st.outsideSnapshots++;
+      // Dated snapshots were given but none is in force at this flow's time: its relays went unchecked.
+      if (relays.timeline.length && relays.timeline.select(t) < 0) st.outsideSnapshots++;
       if (facts.a || facts.b) {
         st.flowsWithRelay++;
         if (facts.a?.stale || facts.b?.stale) st.staleMatches++;

@@ -52,8 +52,24 @@ export function* readCsv(text: string, file: string): Generator<CsvRecord> {
   const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
+  let nextQuote = text.indexOf('"', i);
   while (i < n) {
     const startLine = line;
+    // Fast path: a record on one line without quotes is just split on commas (most lists, every row).
+    let eol = text.indexOf('\n', i);
+    if (eol < 0) eol = n;
+    // (The next quote's position is remembered: searching from every row would be quadratic.)
+    if (nextQuote >= 0 && nextQuote < i) nextQuote = text.indexOf('"', i);
+    if (nextQuote < 0 || nextQuote > eol) {
+      const raw = text.slice(i, text.charCodeAt(eol - 1) === 13 && eol > i ? eol - 1 : eol);
+      i = eol + 1;
+      line++;
+      if (raw.trim() === '') continue;
+      const fields = raw.split(',');
+      if (fields.length > MAX_FIELDS) throw new InputError({ file, line: startLine }, `more than ${MAX_FIELDS} fields in a CSV record`);
+      yield { line: startLine, fields };
+      continue;
+    }
     const fields: string[] = [];
     let field = '';
     let quotedField = false;
@@ -132,17 +148,95 @@ export function parseJson(text: string, file: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (err) {
     const msg = (err as Error).message;
+    // V8 names the position for some errors only; otherwise find it with a small grammar walk.
     const pos = /position (\d+)/.exec(msg);
-    let line: number | undefined;
-    if (pos) {
-      line = 1;
-      const end = Math.min(Number(pos[1]), text.length);
-      for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line++;
-    } else if (/end of JSON input/.test(msg)) {
-      line = text.split('\n').length;
-    }
+    const offset = pos ? Number(pos[1]) : jsonErrorOffset(text);
+    let line = 1;
+    const end = Math.min(offset, text.length);
+    for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line++;
     const what = msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/,?\s*"[^"]*"\s*is not valid JSON/, '').replace(/ in JSON at position \d+/, '');
     throw new InputError({ file, line }, `not valid JSON: ${what}`);
+  }
+}
+
+/**
+ * Offset of the first JSON syntax error (RFC 8259 grammar), or the text length when it ends early.
+ * Only called after JSON.parse failed, to put a line number on the message.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const ws = (): void => {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const str = (): void => {
+    if (text[i] !== '"') fail();
+    i++;
+    while (i < n && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= n) fail();
+    i++;
+  };
+  const value = (depth: number): void => {
+    if (depth > 512) fail();
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return; }
+        fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return; }
+        fail();
+      }
+    } else if (c === '"') str();
+    else if (text.startsWith('true', i)) i += 4;
+    else if (text.startsWith('false', i)) i += 5;
+    else if (text.startsWith('null', i)) i += 4;
+    else {
+      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (!m) fail();
+      i += m![0].length;
+    }
+  };
+  try {
+    if (text.charCodeAt(0) === 0xfeff) i = 1;
+    value(0);
+    ws();
+    return i < n ? i : n;
+  } catch (at) {
+    return typeof at === 'number' ? at : n;
   }
 }
 

@@ -76,7 +76,7 @@ export function parseRelayText(text: string, name: string, mtimeMs: number, hint
   }
   if (first.startsWith('[') && !/^\[[0-9a-fA-F:]+\](\/\d+)?$/.test(first)) {
     const doc = parseJson(text, name);
-    return Array.isArray(doc) && doc.every((v) => typeof v === 'string') ? parseIpJson(doc, name, mtimeMs, listRoleFor(name, hint)) : undefined;
+    return Array.isArray(doc) ? parseIpJson(doc, name, mtimeMs, listRoleFor(name, hint)) : undefined;
   }
   if (first.includes(',')) {
     const rec = readCsv(first, name).next();

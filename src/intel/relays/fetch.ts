@@ -58,7 +58,7 @@ function requestOnce(url: string, o: HttpGetOptions): Promise<{ redirect?: strin
   const timeoutMs = o.timeoutMs ?? 60_000;
   return new Promise((resolveOuter, rejectOuter) => {
     // A whole-request deadline: a server that trickles bytes must not hold a refresh forever.
-    const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`)), timeoutMs);
     const resolve = (v: { redirect?: string; result?: Omit<HttpGetResult, 'finalUrl'> }): void => {
       clearTimeout(timer);
       resolveOuter(v);
@@ -114,7 +114,8 @@ function requestOnce(url: string, o: HttpGetOptions): Promise<{ redirect?: strin
           else if (enc && enc !== 'identity') throw new Error(`unsupported content-encoding ${enc}`);
           resolve({ result: { status: 200, body, etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) } });
         } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
+          // zlib reports the output cap as a RangeError about Buffer sizes; say what it means.
+          reject(err instanceof RangeError ? new Error(`decompressed response exceeds the ${max}-byte cap`) : err instanceof Error ? err : new Error(String(err)));
         }
       });
     });

@@ -96,6 +96,13 @@ export class RelaySet {
     this.sources = parsed.map((p) => p.info);
     this.timeline = new Timeline(dated.map((p) => p.info), opts.graceMs);
     for (const p of parsed) this.roleCounts.set(p.info, countRoles(p.relays));
+    let v4 = 0;
+    let v6 = 0;
+    for (const p of parsed) {
+      v4 += p.info.v4;
+      v6 += p.info.v6;
+    }
+    this.table.reserve(v4, v6);
     this.indexDated(dated);
     for (const p of parsed) {
       if (p.dated) continue;
@@ -257,9 +264,10 @@ export class RelaySet {
 }
 
 function countRoles(relays: ParsedRelay[]): Record<string, number> {
+  // Count by role bit set first: a list has a handful of distinct sets and thousands of relays.
+  const bySet = new Map<number, number>();
+  for (const r of relays) bySet.set(r.roles, (bySet.get(r.roles) ?? 0) + 1);
   const out: Record<string, number> = {};
-  for (const r of relays) {
-    for (const name of roleNames(r.roles)) out[name] = (out[name] ?? 0) + 1;
-  }
+  for (const [roles, n] of bySet) for (const name of roleNames(roles)) out[name] = (out[name] ?? 0) + n;
   return out;
 }

@@ -45,62 +45,70 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
   const pairs = ADDRESS_COLUMNS.map(([a, p]) => [headerIndex(header, ...a), headerIndex(header, ...p)] as const).filter(([a]) => a >= 0);
   const fallback = listRoleBits(role);
   const relays: ParsedRelay[] = [];
-  // Seed 000's layout has one row per address: rows of one relay are merged by fingerprint.
   const byFingerprint = new Map<string, ParsedRelay>();
 
+  let lastFpText = '';
+  let lastFp: string | undefined;
+  const bad = (line: number, what: string): InputError => new InputError({ file, line }, what);
   for (const rec of records) {
     const f = rec.fields;
-    const bad = (what: string): InputError => new InputError({ file, line: rec.line }, what);
-    if (f.length !== header.length) throw bad(`${f.length} fields, the header has ${header.length}`);
-    const cell = (i: number): string => (i >= 0 ? f[i].trim() : '');
-    const addresses: RelayAddress[] = [];
-    const dirPortText = cell(col.dirPort);
-    const dirPort = dirPortText ? parsePort(dirPortText) : 0;
-    if (dirPort < 0) throw bad(`DirPort '${dirPortText}' is not a port`);
-    for (const [ai, pi] of pairs) {
-      const ipText = cell(ai);
-      if (!ipText) continue;
-      const ip = parseAddress(ipText.startsWith('[') && ipText.endsWith(']') ? ipText.slice(1, -1) : ipText);
-      if (!ip) throw bad(`'${ipText}' (column ${header[ai].trim()}) is not an IPv4/IPv6 address`);
-      const portText = cell(pi);
-      const port = portText ? parsePort(portText) : 0;
-      if (port < 0) throw bad(`'${portText}' (column ${header[pi].trim()}) is not a port`);
-      addresses.push({ version: ip.version, words: ip.words, prefix: ip.version === 4 ? 32 : 128, orPort: port, dirPort: ip.version === 4 ? dirPort : 0 });
+    const line = rec.line;
+    if (f.length !== header.length) throw bad(line, `${f.length} fields, the header has ${header.length}`);
+    const fpText = cell(f, col.fingerprint);
+    if (fpText !== lastFpText) {
+      lastFpText = fpText;
+      lastFp = fpText ? normalizeFingerprint(fpText) : undefined;
+      if (fpText && !lastFp) throw bad(line, `fingerprint '${fpText}' is not 40 hex digits`);
     }
-    if (addresses.length === 0 && cell(col.entry)) {
-      const hp = parseHostPort(cell(col.entry));
-      if (typeof hp === 'string') throw bad(`EntryAddress: ${hp}`);
-      addresses.push({ version: hp.version, words: hp.words, prefix: hp.version === 4 ? 32 : 128, orPort: hp.port, dirPort: 0 });
-    }
-    if (addresses.length === 0) throw bad('no address in this row');
-    const fpText = cell(col.fingerprint);
-    const fingerprint = fpText ? normalizeFingerprint(fpText) : undefined;
-    if (fpText && !fingerprint) throw bad(`fingerprint '${fpText}' is not 40 hex digits`);
-    const flagsText = cell(col.flags);
-    const flagsKnown = col.flags >= 0;
-    const flags = flagsKnown ? flagBits(flagsText.split(/[\s|;,]+/)) : fallback.flags;
-    const runningText = cell(col.running).toLowerCase();
-    const firstSeen = seenTime(cell(col.firstSeen), bad);
-    const lastSeen = seenTime(cell(col.lastSeen), bad);
-
+    const fingerprint = lastFp;
+    const addresses = rowAddresses(f, line);
+    // Seed 000's layout has one row per address: rows of one relay are merged by fingerprint.
     const prev = fingerprint ? byFingerprint.get(fingerprint) : undefined;
     if (prev) {
-      prev.addresses.push(...addresses);
+      for (const a of addresses) prev.addresses.push(a);
       continue;
     }
+    const flagsKnown = col.flags >= 0;
+    const flags = flagsKnown ? flagBits(cell(f, col.flags).split(/[\s|;,]+/)) : fallback.flags;
+    const runningText = cell(f, col.running).toLowerCase();
     const r: ParsedRelay = {
-      nickname: cell(col.nickname) || undefined,
+      nickname: cell(f, col.nickname) || undefined,
       fingerprint,
       flags,
       flagsKnown,
       roles: flagsKnown ? rolesFromFlags(flags, true) : fallback.roles,
       addresses,
-      firstSeenMs: firstSeen,
-      lastSeenMs: lastSeen,
+      firstSeenMs: seenTime(cell(f, col.firstSeen), line, bad),
+      lastSeenMs: seenTime(cell(f, col.lastSeen), line, bad),
       running: runningText === 'true' ? true : runningText === 'false' ? false : undefined,
     };
     if (fingerprint) byFingerprint.set(fingerprint, r);
     relays.push(r);
+  }
+
+  function rowAddresses(f: string[], line: number): RelayAddress[] {
+    const addresses: RelayAddress[] = [];
+    const dirPortText = cell(f, col.dirPort);
+    const dirPort = dirPortText ? parsePort(dirPortText) : 0;
+    if (dirPort < 0) throw bad(line, `DirPort '${dirPortText}' is not a port`);
+    for (let k = 0; k < pairs.length; k++) {
+      const [ai, pi] = pairs[k];
+      const ipText = cell(f, ai);
+      if (!ipText) continue;
+      const ip = parseAddress(ipText.charCodeAt(0) === 91 && ipText.endsWith(']') ? ipText.slice(1, -1) : ipText);
+      if (!ip) throw bad(line, `'${ipText}' (column ${header[ai].trim()}) is not an IPv4/IPv6 address`);
+      const portText = cell(f, pi);
+      const port = portText ? parsePort(portText) : 0;
+      if (port < 0) throw bad(line, `'${portText}' (column ${header[pi].trim()}) is not a port`);
+      addresses.push({ version: ip.version, words: ip.words, prefix: ip.version === 4 ? 32 : 128, orPort: port, dirPort: ip.version === 4 ? dirPort : 0 });
+    }
+    if (addresses.length === 0 && cell(f, col.entry)) {
+      const hp = parseHostPort(cell(f, col.entry));
+      if (typeof hp === 'string') throw bad(line, `EntryAddress: ${hp}`);
+      addresses.push({ version: hp.version, words: hp.words, prefix: hp.version === 4 ? 32 : 128, orPort: hp.port, dirPort: 0 });
+    }
+    if (addresses.length === 0) throw bad(line, 'no address in this row');
+    return addresses;
   }
   const src: ParsedSource = {
     info: { name: file, format: 'relay-csv', timeMs: mtimeMs, timeFrom: 'mtime', relays: 0, v4: 0, v6: 0 },
@@ -112,11 +120,13 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
   return src;
 }
 
+const cell = (f: string[], i: number): string => (i >= 0 ? f[i].trim() : '');
+
 /** Dates in these CSVs: Tor's "YYYY-MM-DD HH:MM:SS", ISO 8601, or a date alone. Empty = unknown. */
-function seenTime(s: string, bad: (w: string) => InputError): number | undefined {
+function seenTime(s: string, line: number, bad: (line: number, w: string) => InputError): number | undefined {
   if (!s) return undefined;
   let t = parseTorTime(s);
   if (Number.isNaN(t) && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s)) t = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
-  if (Number.isNaN(t)) throw bad(`'${s}' is not a date`);
+  if (Number.isNaN(t)) throw bad(line, `'${s}' is not a date`);
   return t;
 }
