@@ -40,6 +40,10 @@ const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const tools = [
   ['tcpdump', ['tcpdump', '-r', file, '-w', '/dev/null']],
   ['torwatch', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--log-level', 'warn', '--progress', 'never', file]],
+  // The same with the ~10,000-relay list and the Onionoo CSV loaded: every new flow is looked up twice.
+  ['torwatch+relays', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--log-level', 'warn', '--progress', 'never',
+    '--relays', `${root}../shared/data/tor/doodad-labs-tor-nodes/2026-02-22T15-34Z/relay-nodes.txt`,
+    '--relays', `${root}../shared/data/tor/ling0x-tor-nodes/2026-02-28T06-05Z/latest.all.csv`, file]],
   ['ndpiReader', ['ndpiReader', '-q', '-i', file]],
 ].filter(([, cmd]) => have(cmd[0]));
 
@@ -63,10 +67,11 @@ for (const r of Object.values(results)) {
 const ratios = {};
 if (results.tcpdump && results.torwatch) ratios.torwatch_vs_tcpdump = +(results.torwatch.wall_s / results.tcpdump.wall_s).toFixed(2);
 if (results.ndpiReader && results.torwatch) ratios.torwatch_vs_ndpiReader = +(results.torwatch.wall_s / results.ndpiReader.wall_s).toFixed(2);
+if (results['torwatch+relays'] && results.torwatch) ratios.relays_vs_no_relays = +(results['torwatch+relays'].wall_s / results.torwatch.wall_s).toFixed(2);
 
-const report = { date: new Date().toISOString(), file, bytes: size, packets, runs, results, ratios };
+const report = { date: new Date().toISOString(), file, bytes: size, packets, runs, results, ratios, relay };
 writeFileSync(`${outDir}/results.json`, JSON.stringify(report, null, 2));
 console.log(`capture: ${file} (${(size / 1e6).toFixed(0)} MB, ${packets} packets), median of ${runs} runs`);
-console.log('tool        wall s   cpu s   MB/s    packets/s   peak RSS MiB');
-for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(11)} ${String(r.wall_s).padStart(6)}  ${String(r.cpu_s).padStart(6)}  ${String(r.mb_per_s).padStart(6)}  ${String(r.packets_per_s).padStart(10)}  ${String(r.peak_rss_mib).padStart(8)}`);
+console.log('tool            wall s   cpu s   MB/s    packets/s   peak RSS MiB');
+for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(15)} ${String(r.wall_s).padStart(6)}  ${String(r.cpu_s).padStart(6)}  ${String(r.mb_per_s).padStart(6)}  ${String(r.packets_per_s).padStart(10)}  ${String(r.peak_rss_mib).padStart(8)}`);
 for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${v}x`);

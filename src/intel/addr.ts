@@ -173,8 +173,14 @@ export function parseHostPort(s: string): HostPort | string {
 
 /** Decimal port 0-65535 -> number, or -1. Zero is returned as 0 (callers decide whether it means "none"). */
 export function parsePort(s: string): number {
-  if (!/^\d{1,5}$/.test(s)) return -1;
-  const n = Number(s);
+  const len = s.length;
+  if (len === 0 || len > 5) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
   return n <= 65535 ? n : -1;
 }
 

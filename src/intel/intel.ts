@@ -59,7 +59,8 @@ export class IntelHolder {
   generation = 0;
   readonly stats: IntelStats = { flowsChecked: 0, flowsWithRelay: 0, staleMatches: 0, outsideSnapshots: 0, tiHits: 0, reloads: 0, reloadFailures: 0 };
   private memoFlow: Flow | undefined;
-  private memoFacts: FlowRelayFacts = {};
+  private memoFacts: FlowRelayFacts = NO_FACTS;
+  private countedFlowId = 0;
 
   constructor(public current: Intel) {}
 
@@ -76,22 +77,31 @@ export class IntelHolder {
   flowFacts(flow: Flow): FlowRelayFacts {
     if (this.memoFlow === flow) return this.memoFacts;
     const relays = this.current.relays;
-    const facts: FlowRelayFacts = {};
+    let facts = NO_FACTS;
     if (!relays.isEmpty) {
+      facts = {};
       const t = flow.firstMs;
-      const st = this.stats;
-      st.flowsChecked++;
-      facts.b = relays.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, flow.bPort, t);
-      facts.a = relays.lookup(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, flow.aPort, t);
-      // Dated snapshots were given but none is in force at this flow's time: its relays went unchecked.
-      if (relays.timeline.length && relays.timeline.select(t) < 0) st.outsideSnapshots++;
+      // ORPort and DirPort are TCP ports: a UDP or ICMP flow to a relay matches on the address only.
+      const tcp = flow.proto === 6;
+      facts.b = relays.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, tcp ? flow.bPort : 0, t);
+      facts.a = relays.lookup(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, tcp ? flow.aPort : 0, t);
       if (facts.a || facts.b) {
-        st.flowsWithRelay++;
-        if (facts.a?.stale || facts.b?.stale) st.staleMatches++;
         const ti = this.current.indicators;
         if (facts.a) facts.tiA = ti.lookupIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, t);
         if (facts.b) facts.tiB = ti.lookupIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, t);
-        if (facts.tiA || facts.tiB) st.tiHits++;
+      }
+      // Count each flow once, even when another detector asks again later (flow ids only grow).
+      if (flow.id > this.countedFlowId) {
+        this.countedFlowId = flow.id;
+        const st = this.stats;
+        st.flowsChecked++;
+        // Dated snapshots were given but none is in force at this flow's time: its relays went unchecked.
+        if (relays.timeline.length && relays.timeline.select(t) < 0) st.outsideSnapshots++;
+        if (facts.a || facts.b) {
+          st.flowsWithRelay++;
+          if (facts.a?.stale || facts.b?.stale) st.staleMatches++;
+          if (facts.tiA || facts.tiB) st.tiHits++;
+        }
       }
     }
     this.memoFlow = flow;
@@ -99,6 +109,9 @@ export class IntelHolder {
     return facts;
   }
 }
+
+/** What a flow's facts are when no relay set is loaded (shared: nothing to allocate per flow). */
+const NO_FACTS: FlowRelayFacts = Object.freeze({});
 
 export interface IntelLoadOptions {
   log: Logger;

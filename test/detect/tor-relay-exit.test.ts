@@ -47,10 +47,10 @@ function intel(indicators: Partial<Indicator>[] = [], allow: string[] = []): Int
 }
 
 const HOME = ['10.', '192.168.', 'fd'];
-function flow(src: string, sport: number, dst: string, dport: number, at = VA + H): Flow {
+function flow(src: string, sport: number, dst: string, dport: number, at = VA + H, proto = 6): Flow {
   const a = parseAddress(src)!;
   const b = parseAddress(dst)!;
-  const f = new Flow(1, 0, a.version, 6, a.words[0], a.words[1], a.words[2], a.words[3], sport, b.words[0], b.words[1], b.words[2], b.words[3], dport, Math.floor(at / 1000), (at % 1000) * 1e6, at);
+  const f = new Flow(1, 0, a.version, proto, a.words[0], a.words[1], a.words[2], a.words[3], sport, b.words[0], b.words[1], b.words[2], b.words[3], dport, Math.floor(at / 1000), (at % 1000) * 1e6, at);
   f.aHome = HOME.some((p) => src.startsWith(p));
   f.bHome = HOME.some((p) => dst.startsWith(p));
   return f;
@@ -103,6 +103,8 @@ describe('tor-relay: direction-aware cases, confidence by port', () => {
     const m = run(intel(), flow('10.1.1.10', 40000, '198.51.100.5', 22)).alerts[0];
     expect(m).toMatchObject({ confidence: 'medium', labels: { tor_port_match: 'none' } });
     expect(m.message).toMatch(/not its ORPort\/DirPort/);
+    // ORPort/DirPort are TCP: UDP to the same port number is the address alone.
+    expect(run(intel(), flow('10.1.1.10', 40000, '198.51.100.5', 9001, VA + H, 17)).alerts[0]).toMatchObject({ confidence: 'medium', labels: { tor_port_match: 'none' } });
   });
 
   it('IPv6 ORPort from an "a" line', () => {

@@ -231,7 +231,13 @@ describe('malformed relay lists: one clear error naming the file, the line and w
     expect(await loadError(f)).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${re.source}`));
   });
 
-  it('consensus header problems', async () => {
+  it('microdesc consensus: an r line with a digest (ns layout) is the wrong flavour', async () => {
+    const md = consensus('r nick AAFJ5u9xAqrKlpDW6N0pMhJLlKs evtkDQeqgaEIuj55lP3MXloQYcI 2026-11-23 04:00:00 198.51.100.5 9001 9030\n')
+      .replace('network-status-version 3', '@type network-status-microdesc-consensus-3 1.0\nnetwork-status-version 3 microdesc');
+    expect(await loadError(tempFile('md', md))).toMatch(/md: line 7: 'r' line has 8 fields, a microdesc consensus has 7/);
+  });
+
+    it('consensus header problems', async () => {
     expect(await loadError(tempFile('c', 'network-status-version 3\nr ' + rOk.slice(2)))).toMatch(/no 'valid-after' line/);
     expect(await loadError(tempFile('c', 'network-status-version 3\nvalid-after 2026-13-01 00:00:00\n'))).toMatch(/line 2: valid-after: '2026-13-01 00:00:00' is not/);
     expect(await loadError(tempFile('c', 'network-status-version 2\n'))).toMatch(/line 1: network-status-version '2' is not supported/);
@@ -270,6 +276,12 @@ describe('malformed relay lists: one clear error naming the file, the line and w
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.1,"9001\n'))).toMatch(/line 2: unterminated quoted CSV field/);
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.x,9001\n'))).toMatch(/line 2: '192\.0\.2\.x' \(column ipaddr\) is not an IPv4\/IPv6 address/);
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAA,192.0.2.1,9001\n'))).toMatch(/line 2: fingerprint 'AAAA' is not 40 hex digits/);
+  });
+
+  it("seed 000's Sentinel CSV: a bad EntryAddress, a bad date", async () => {
+    const head = 'Nickname,Fingerprint,EntryAddress,IPAddress,Port,AddressType,Hostname,CountryCode,IsRunning,LastChangedIPData\n';
+    expect(await loadError(tempFile('TorRelayIPs.csv', head + 'a,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,198.51.100.5,,,IPv4,,de,True,2024-01-02\n'))).toMatch(/line 2: EntryAddress: '198\.51\.100\.5' is not address:port/);
+    expect(await loadError(tempFile('TorRelayIPs.csv', head + 'a,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,,198.51.100.5,9001,IPv4,,de,True,last tuesday\n'))).toMatch(/line 2: 'last tuesday' is not a date/);
   });
 
   it('not a relay list at all / missing / a directory without lists', async () => {
