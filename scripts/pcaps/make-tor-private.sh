@@ -25,6 +25,11 @@
 #   203.0.113.31 -> 10.2.2.20:8080 (exit to the web server) tor-exit from_exit LOW, tor-relay relay_to_internal Medium
 #   relays <-> 10.3.3.30 (a circuit's middle, consensus fetches)   tor-relay internal_relay
 #   10.x -> public :9001/:9030                              tor-port-private (seed 004)
+#
+# Takes three to four minutes (the authorities' first votes, then TW3_SETTLE=90 s for the relays'
+# bandwidth self-tests to finish). TW3_WAIT (240 s) bounds the wait for a complete consensus,
+# TW3_TAIL (15 s) is how long capturing goes on after the last fetch. Middle hops are random: the
+# script stops (run it again) if no connection involves the home-net relay.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 tw_require tor tor-gencert tcpdump tshark curl capinfos ethtool ss
@@ -200,7 +205,6 @@ tw_capture_stop
 n_r3=$(tshark -n -r "$OUT_PCAP" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.addr==${IP[r3]}" 2>/dev/null | wc -l)
 n_guard=$(tshark -n -r "$OUT_PCAP" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.src==${IP[cl]} && tcp.dstport==9001" 2>/dev/null | wc -l)
 n_exit=$(tshark -n -r "$OUT_PCAP" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.src==${IP[r2]} && ip.dst==${IP[web]}" 2>/dev/null | wc -l)
-grep -h 'bandwidth self-test' "$T"/*/notice.log >&2 || true
 tw_log "connections opened: client->guard $n_guard, exit->web $n_exit, involving the home-net relay $n_r3"
 (( n_guard > 0 && n_exit > 0 )) || tw_die "the capture lacks the client's guard connection or the exit's connection to the web server"
 (( n_r3 > 0 )) || tw_die "no connection to or from the home-net relay r3 in the capture; run again (middles are chosen at random)"
