@@ -269,6 +269,13 @@ describe('malformed relay lists: one clear error naming the file, the line and w
     const f = tempFile('torbulkexitlist', '# exits\n192.0.2.1\n\n2001:db8::1 # a comment\n198.51.100.0/24\nnot-an-address\n');
     expect(await loadError(f)).toBe(`${f}: line 6: 'not-an-address' is not an IPv4/IPv6 address or CIDR`);
     expect(await loadError(tempFile('l.json', '["192.0.2.1", 7]'))).toMatch(/\[1\]: 7 is not an address string/);
+    expect(await loadError(tempFile('orports.txt', '192.0.2.1:9001\n192.0.2.2:99999\n'))).toMatch(/line 2: '192\.0\.2\.2:99999': '99999' in '192\.0\.2\.2:99999' is not a port/);
+  });
+
+  it('address lists may give ORPorts (address:port, [v6]:port)', async () => {
+    const p = await load(tempFile('orports.txt', '192.0.2.1:9001\n[2001:db8::1]:443\n192.0.2.1:9001\n'));
+    expect(p.relays.map((r) => [r.addresses[0].version, r.addresses[0].orPort])).toEqual([[4, 9001], [6, 443]]);
+    expect(p.warnings).toEqual(['1 duplicate entries']);
   });
 
   it('CSV: field counts, quotes and addresses', async () => {

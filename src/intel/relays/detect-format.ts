@@ -1,5 +1,5 @@
 import { InputError } from '../../util/errors.js';
-import { parseAddressOrCidr } from '../addr.js';
+import { parseAddressOrCidr, parseHostPort } from '../addr.js';
 import { parseJson, readCsv } from '../text.js';
 import { parseBulkExitList } from './bulk-exit-list.js';
 import { parseConsensus } from './consensus.js';
@@ -16,7 +16,7 @@ import { parseTorDnsel } from './tordnsel.js';
  *   a JSON object with "relays"                                                   -> Onionoo
  *   a JSON array of strings                                                       -> address list
  *   a CSV header naming an address column                                         -> relay CSV
- *   an address or CIDR on the first line that is not blank or a comment          -> address list
+ *   an address, CIDR or address:port on the first line that is not blank or a comment -> address list
  * A plain address list carries no role. It is an exit list (the bulk exit list) when the user says so
  * with a '#exit' suffix, when its file name or URL says "exit" (torbulkexitlist, tor-exit-nodes.lst,
  * latest.exits.csv) or when its header comment does; "guard" likewise; otherwise its addresses are
@@ -83,7 +83,7 @@ export function parseRelayText(text: string, name: string, mtimeMs: number, hint
     if (!rec.done && isRelayCsvHeader(rec.value.fields)) return parseRelayCsv(text, name, mtimeMs, listRoleFor(name, hint, comments));
   }
   const token = first.split('#')[0].trim();
-  if (typeof parseAddressOrCidr(token) !== 'string') {
+  if (typeof parseAddressOrCidr(token) !== 'string' || typeof parseHostPort(token) !== 'string') {
     const role = listRoleFor(name, hint, comments);
     return role === 'exit' ? parseBulkExitList(text, name, mtimeMs) : parseIpList(text, name, mtimeMs, role);
   }

@@ -1,5 +1,5 @@
 import { InputError } from '../../util/errors.js';
-import { parseAddressOrCidr, type AddrPrefix } from '../addr.js';
+import { parseAddressOrCidr, parseHostPort, type AddrPrefix } from '../addr.js';
 import { LineReader } from '../text.js';
 import { countAddresses, Flag, Role, type ParsedRelay, type ParsedSource, type RelayFormat } from './model.js';
 
@@ -13,28 +13,34 @@ export function listRoleBits(role: ListRole): { roles: number; flags: number } {
 }
 
 /**
- * Plain address lists: one IPv4/IPv6 address or CIDR block per line; `#` starts a comment (whole
- * line or trailing); blank lines are skipped. The Tor Project's bulk exit list is this format.
+ * Plain address lists: one IPv4/IPv6 address or CIDR block per line (or address:port, [v6]:port for
+ * a list of ORPorts); `#` starts a comment (whole line or trailing); blank lines are skipped. The Tor Project's bulk exit list is this format.
  * Any other line is an error naming its line number: a list that silently lost entries would hide
  * relays.
  */
 export function parseIpList(text: string, file: string, mtimeMs: number, role: ListRole, format: RelayFormat = 'ip-list'): ParsedSource {
   const lines = new LineReader(text);
-  const entries: AddrPrefix[] = [];
+  const entries: ListEntry[] = [];
   for (let line = lines.next(); line !== undefined; line = lines.next()) {
     const hash = line.indexOf('#');
     const t = (hash < 0 ? line : line.slice(0, hash)).trim();
     if (t.length === 0) continue;
     const a = parseAddressOrCidr(t);
-    if (typeof a === 'string') throw new InputError({ file, line: lines.lineNo }, a);
-    entries.push(a);
+    if (typeof a !== 'string') {
+      entries.push(a);
+      continue;
+    }
+    // "address:port" lines (an ORPort list) keep the port.
+    const hp = /^(\[[0-9a-fA-F:.]+\]|[\d.]+):\d+$/.test(t) ? parseHostPort(t) : a;
+    if (typeof hp === 'string') throw new InputError({ file, line: lines.lineNo }, hp === a ? a : `'${t}': ${hp}`);
+    entries.push({ version: hp.version, words: hp.words, prefix: hp.version === 4 ? 32 : 128, port: hp.port });
   }
   return listSource(entries, file, mtimeMs, role, format, lines.crlf ? [`${lines.crlf} lines end in CRLF; read them as LF`] : []);
 }
 
 /** A JSON array of address strings (e.g. doodad-labs' relay-nodes.json). */
 export function parseIpJson(doc: unknown[], file: string, mtimeMs: number, role: ListRole): ParsedSource {
-  const entries: AddrPrefix[] = [];
+  const entries: ListEntry[] = [];
   doc.forEach((v, i) => {
     if (typeof v !== 'string') throw new InputError({ file }, `[${i}]: ${JSON.stringify(v)} is not an address string`);
     const a = parseAddressOrCidr(v.trim());
@@ -44,7 +50,10 @@ export function parseIpJson(doc: unknown[], file: string, mtimeMs: number, role:
   return listSource(entries, file, mtimeMs, role, 'ip-list', []);
 }
 
-function listSource(entries: AddrPrefix[], file: string, mtimeMs: number, role: ListRole, format: RelayFormat, warnings: string[]): ParsedSource {
+/** An address or block, with the ORPort when the list gave one. */
+type ListEntry = AddrPrefix & { port?: number };
+
+function listSource(entries: ListEntry[], file: string, mtimeMs: number, role: ListRole, format: RelayFormat, warnings: string[]): ParsedSource {
   const { roles, flags } = listRoleBits(role);
   // IPv4 addresses dedupe on their number; the rest (IPv6, blocks) on a string built once at load.
   const seen4 = new Set<number>();
@@ -52,21 +61,21 @@ function listSource(entries: AddrPrefix[], file: string, mtimeMs: number, role: 
   const relays: ParsedRelay[] = [];
   let dup = 0;
   for (const a of entries) {
-    if (a.version === 4 && a.prefix === 32) {
+    if (a.version === 4 && a.prefix === 32 && a.port === undefined) {
       if (seen4.has(a.words[3])) {
         dup++;
         continue;
       }
       seen4.add(a.words[3]);
     } else {
-      const k = `${a.version}:${a.words.join('.')}/${a.prefix}`;
+      const k = `${a.version}:${a.words.join('.')}/${a.prefix}:${a.port ?? 0}`;
       if (seen.has(k)) {
         dup++;
         continue;
       }
       seen.add(k);
     }
-    relays.push({ flags, flagsKnown: false, roles, addresses: [{ version: a.version, words: a.words, prefix: a.prefix, orPort: 0, dirPort: 0, exitOnly: role === 'exit' }] });
+    relays.push({ flags, flagsKnown: false, roles, addresses: [{ version: a.version, words: a.words, prefix: a.prefix, orPort: a.port ?? 0, dirPort: 0, exitOnly: role === 'exit' }] });
   }
   if (dup) warnings.push(`${dup} duplicate entries`);
   if (relays.length === 0) warnings.push('no addresses listed');
