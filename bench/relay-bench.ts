@@ -35,11 +35,17 @@ const foot = base.slice(base.indexOf('directory-footer'));
 const entries = base.slice(head.length, base.indexOf('directory-footer')).split(/(?=^r )/m);
 const v4s = readFileSync(TOR + SNAPSHOTS[0], 'utf8').split('\n').filter((l) => l && !l.includes(':'));
 let body = '';
-for (let i = 0; i < 10_000; i++) body += entries[i % entries.length].replace(/^(r \S+ \S+ \S+ \S+ \S+) \S+/, `$1 ${v4s[i % v4s.length]}`);
+for (let i = 0; i < 10_000; i++) {
+  // A fresh identity per entry (real consensuses have one relay per fingerprint) and a real address.
+  const id = Buffer.alloc(20);
+  id.writeUInt32BE(i, 0);
+  id.writeUInt32BE(Math.imul(i, 2654435761) >>> 0, 16);
+  body += entries[i % entries.length].replace(/^r (\S+) \S+ (\S+ \S+ \S+) \S+/, `r $1 ${id.toString('base64').slice(0, 27)} $2 ${v4s[i % v4s.length]}`);
+}
 const BIG = `${head}${body}${foot}`;
 
 const loads: Record<string, unknown>[] = [];
-for (const rel of [...SNAPSHOTS, 'synthetic: 10,000-relay consensus (2018 entries x 48, real addresses)']) {
+for (const rel of [...SNAPSHOTS, 'synthetic: 10,000-relay consensus (2018 entries, new identities, real addresses)']) {
   const file = rel.startsWith('synthetic') ? '' : TOR + rel;
   const times: number[] = [];
   let first = 0;

@@ -7,15 +7,18 @@ import type { IpWords } from '../util/ip.js';
  * microseconds per call (10,000 relays must load in well under 100 ms).
  */
 
-/** Strict dotted quad ("192.0.2.1"; no leading zeros, no shorthand) -> unsigned number, or -1. */
-export function parseIpv4(s: string): number {
-  const n = s.length;
+/**
+ * Strict dotted quad ("192.0.2.1"; no leading zeros, no shorthand) -> unsigned number, or -1.
+ * `start`/`end` read a field in place (a consensus 'r' line), without slicing it out.
+ */
+export function parseIpv4(s: string, start = 0, end = s.length): number {
+  const n = end - start;
   if (n < 7 || n > 15) return -1;
   let value = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || dots === 3) return -1;
@@ -171,12 +174,15 @@ export function parseHostPort(s: string): HostPort | string {
   return { ...ip, port };
 }
 
-/** Decimal port 0-65535 -> number, or -1. Zero is returned as 0 (callers decide whether it means "none"). */
-export function parsePort(s: string): number {
-  const len = s.length;
-  if (len === 0 || len > 5) return -1;
+/**
+ * Decimal port 0-65535 -> number, or -1. Zero is returned as 0 (callers decide whether it means
+ * "none"). `start`/`end` read a field in place, without slicing it out.
+ */
+export function parsePort(s: string, start = 0, end = s.length): number {
+  const len = end - start;
+  if (len <= 0 || len > 5) return -1;
   let n = 0;
-  for (let i = 0; i < len; i++) {
+  for (let i = start; i < end; i++) {
     const d = s.charCodeAt(i) - 48;
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;

@@ -17,6 +17,22 @@ export class LineReader {
     if (text.charCodeAt(0) === 0xfeff) this.pos = 1;
   }
 
+  /** Character code at offset `i` of the next line (NaN past the end of the text). */
+  peekChar(i: number): number {
+    return this.text.charCodeAt(this.pos + i);
+  }
+
+  /** Step over the next line without making a string of it. */
+  skip(): void {
+    const t = this.text;
+    if (this.pos >= t.length) return;
+    let end = t.indexOf('\n', this.pos);
+    if (end < 0) end = t.length;
+    if (end > this.pos && t.charCodeAt(end - 1) === 13) this.crlf++;
+    this.pos = end + 1;
+    this.lineNo++;
+  }
+
   /** The next line without its end-of-line, or undefined at the end. */
   next(): string | undefined {
     const t = this.text;

@@ -133,27 +133,48 @@ export class RelaySet {
     const slotOf = new Map<SourceInfo, number>();
     this.timeline.snapshots.forEach((s, i) => s.sources.forEach((src) => slotOf.set(src, i)));
     const ordered = [...dated].sort((a, b) => slotOf.get(a.info)! - slotOf.get(b.info)!);
-    // Run key -> its latest run; extended while consecutive snapshots list the same thing.
-    const runs = new Map<string, IndexEntry>();
-    const spans = new Map<string, { first: number; last: number }>();
+    // Every entry made so far for one relay (by fingerprint, else nickname): a relay has a few
+    // addresses and changes rarely, so a short scan finds the run to extend without building keys.
+    const byRelay = new Map<string, IndexEntry[]>();
+    if (this.timeline.length === 1) {
+      // One snapshot (the usual case: the current consensus): nothing to merge.
+      for (const p of ordered) {
+        for (const relay of p.relays) {
+          for (const addr of relay.addresses) {
+            this.table.add(addr.version, addr.words, addr.prefix, { relay, addr, roles: addr.exitOnly ? Role.Exit : relay.roles, snapFirst: 0, snapLast: 0, span: ONE_SNAPSHOT });
+          }
+        }
+      }
+      return;
+    }
     for (const p of ordered) {
       const k = slotOf.get(p.info)!;
       for (const relay of p.relays) {
+        const who = relay.fingerprint ?? relay.nickname ?? '';
+        let mine = byRelay.get(who);
+        if (!mine) byRelay.set(who, (mine = []));
         for (const addr of relay.addresses) {
-          const where = `${addr.version}:${addr.words[0]}.${addr.words[1]}.${addr.words[2]}.${addr.words[3]}/${addr.prefix}`;
-          const who = `${relay.fingerprint ?? ''}|${relay.nickname ?? ''}`;
-          const spanKey = `${who}|${where}`;
-          let span = spans.get(spanKey);
-          if (!span) spans.set(spanKey, (span = { first: k, last: k }));
-          else span.last = k;
-          const key = `${spanKey}|${relay.flags}|${addr.orPort}|${addr.dirPort}|${addr.exitOnly ? 1 : 0}`;
-          const run = runs.get(key);
-          if (run && (run.snapLast === k - 1 || run.snapLast === k)) {
+          let run: IndexEntry | undefined;
+          let span: { first: number; last: number } | undefined;
+          // Newest entries last: scan backwards, the current run is usually the last one.
+          for (let i = mine.length - 1; i >= 0; i--) {
+            const e = mine[i];
+            if (!sameAddress(e.addr, addr)) continue;
+            span ??= e.span;
+            if (e.snapLast >= k - 1 && e.addr.orPort === addr.orPort && e.addr.dirPort === addr.dirPort &&
+                e.relay.flags === relay.flags && e.relay.nickname === relay.nickname && (e.addr.exitOnly === true) === (addr.exitOnly === true)) {
+              run = e;
+              break;
+            }
+          }
+          if (span) span.last = k;
+          else span = { first: k, last: k };
+          if (run) {
             run.snapLast = k;
             continue;
           }
           const e: IndexEntry = { relay, addr, roles: addr.exitOnly ? Role.Exit : relay.roles, snapFirst: k, snapLast: k, span };
-          runs.set(key, e);
+          mine.push(e);
           this.table.add(addr.version, addr.words, addr.prefix, e);
         }
       }
@@ -204,13 +225,16 @@ export class RelaySet {
     const source = snapshot ? snapshot.sources[0] : best.source!;
     const listTimeMs = snapshot ? snapshot.validAfterMs : source.timeMs;
     const ageMs = atMs - listTimeMs;
-    const also: string[] = [];
-    for (let i = 0; i < scratch.length; i++) {
+    let also: string[] = NO_NAMES;
+    for (let i = 0; i < scratch.length && scratch.length > 1; i++) {
       const e = scratch[i];
       if (e === best) continue;
       if (e.snapFirst >= 0 && (snap < e.snapFirst || snap > e.snapLast)) continue;
       const name = e.snapFirst >= 0 ? this.timeline.snapshots[snap].sources[0].name : e.source!.name;
-      if (name !== source.name && !also.includes(name)) also.push(name);
+      if (name !== source.name && !also.includes(name)) {
+        if (also === NO_NAMES) also = [];
+        also.push(name);
+      }
     }
     const span = best.span;
     return {
@@ -261,6 +285,15 @@ export class RelaySet {
       };
     });
   }
+}
+
+const NO_NAMES: string[] = [];
+
+/** The span of every entry when the timeline has one snapshot (shared, never written). */
+const ONE_SNAPSHOT = Object.freeze({ first: 0, last: 0 }) as { first: number; last: number };
+
+function sameAddress(a: RelayAddress, b: RelayAddress): boolean {
+  return a.version === b.version && a.prefix === b.prefix && a.words[3] === b.words[3] && a.words[2] === b.words[2] && a.words[1] === b.words[1] && a.words[0] === b.words[0];
 }
 
 function countRoles(relays: ParsedRelay[]): Record<string, number> {
