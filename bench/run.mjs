@@ -14,6 +14,19 @@ const outDir = `${here}out`;
 mkdirSync(outDir, { recursive: true });
 const file = args.file ?? `${outDir}/synthetic-${mb}mb.pcap`;
 
+// Relay index: load time of the real snapshots and per-lookup cost (cheap; runs first). `--only relays`
+// stops after it.
+const relayBundle = `${outDir}/relay-bench.mjs`;
+execFileSync(`${root}node_modules/.bin/esbuild`, [`${here}relay-bench.ts`, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${relayBundle}`, '--log-level=warning']);
+const relay = JSON.parse(execFileSync(process.execPath, [relayBundle, `${root}../shared/data/tor/`], { stdio: ['ignore', 'pipe', 'inherit'] }).toString());
+writeFileSync(`${outDir}/relay-results.json`, JSON.stringify(relay, null, 2));
+console.log('relay index load (parse + index, text read from disk; first run and median of 8 warm runs):');
+console.log('file                                                          format               relays  addresses  first ms  median ms');
+for (const l of relay.loads) console.log(`${l.file.padEnd(61)} ${l.format.padEnd(20)} ${String(l.relays).padStart(6)} ${String(l.addresses).padStart(10)} ${String(l.first_ms).padStart(9)} ${String(l.median_ms).padStart(10)}`);
+const lk = relay.lookup;
+console.log(`relay lookup: ${lk.ns_per_lookup} ns per lookup over ${lk.queries} queries (${lk.index}, hit ratio ${lk.hit_ratio}); peer Map<string> with formatted address: ${lk.peer_string_map_ns_per_lookup} ns; ratio ${lk.ratio_vs_peer}x`);
+if (args.only === 'relays') process.exit(0);
+
 if (!existsSync(file)) {
   process.stderr.write(`generating ${file} (${mb} MB)...\n`);
   execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--out', file], { stdio: 'inherit' });
@@ -27,6 +40,10 @@ const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const tools = [
   ['tcpdump', ['tcpdump', '-r', file, '-w', '/dev/null']],
   ['torwatch', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--log-level', 'warn', '--progress', 'never', file]],
+  // The same with the ~10,000-relay list and the Onionoo CSV loaded: every new flow is looked up twice.
+  ['torwatch+relays', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--log-level', 'warn', '--progress', 'never',
+    '--relays', `${root}../shared/data/tor/doodad-labs-tor-nodes/2026-02-22T15-34Z/relay-nodes.txt`,
+    '--relays', `${root}../shared/data/tor/ling0x-tor-nodes/2026-02-28T06-05Z/latest.all.csv`, file]],
   ['ndpiReader', ['ndpiReader', '-q', '-i', file]],
 ].filter(([, cmd]) => have(cmd[0]));
 
@@ -50,10 +67,11 @@ for (const r of Object.values(results)) {
 const ratios = {};
 if (results.tcpdump && results.torwatch) ratios.torwatch_vs_tcpdump = +(results.torwatch.wall_s / results.tcpdump.wall_s).toFixed(2);
 if (results.ndpiReader && results.torwatch) ratios.torwatch_vs_ndpiReader = +(results.torwatch.wall_s / results.ndpiReader.wall_s).toFixed(2);
+if (results['torwatch+relays'] && results.torwatch) ratios.relays_vs_no_relays = +(results['torwatch+relays'].wall_s / results.torwatch.wall_s).toFixed(2);
 
-const report = { date: new Date().toISOString(), file, bytes: size, packets, runs, results, ratios };
+const report = { date: new Date().toISOString(), file, bytes: size, packets, runs, results, ratios, relay };
 writeFileSync(`${outDir}/results.json`, JSON.stringify(report, null, 2));
 console.log(`capture: ${file} (${(size / 1e6).toFixed(0)} MB, ${packets} packets), median of ${runs} runs`);
-console.log('tool        wall s   cpu s   MB/s    packets/s   peak RSS MiB');
-for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(11)} ${String(r.wall_s).padStart(6)}  ${String(r.cpu_s).padStart(6)}  ${String(r.mb_per_s).padStart(6)}  ${String(r.packets_per_s).padStart(10)}  ${String(r.peak_rss_mib).padStart(8)}`);
+console.log('tool            wall s   cpu s   MB/s    packets/s   peak RSS MiB');
+for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(15)} ${String(r.wall_s).padStart(6)}  ${String(r.cpu_s).padStart(6)}  ${String(r.mb_per_s).padStart(6)}  ${String(r.packets_per_s).padStart(10)}  ${String(r.peak_rss_mib).padStart(8)}`);
 for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${v}x`);

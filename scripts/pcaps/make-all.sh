@@ -3,7 +3,8 @@
 # from them with tshark, and check the result. Run as root on Linux:
 #   sudo bash scripts/pcaps/make-all.sh
 # Needs (Debian 12 packages): tcpdump tshark (dumpcap, capinfos) iproute2 ethtool
-# curl openssl python3 python3-scapy openvswitch-switch xxd.
+# curl openssl python3 python3-scapy openvswitch-switch xxd tor (make-tor-private.sh: a private
+# Tor network, about three minutes).
 # Each generator creates its own network namespaces and removes them (and every
 # process it started) on exit, also on failure. Takes about a minute.
 set -euo pipefail
@@ -12,7 +13,7 @@ D=$(cd "$(dirname "$0")" && pwd)
 [[ $(id -u) -eq 0 ]] || { echo "make-all.sh: run as root (network namespaces)" >&2; exit 1; }
 
 for gen in make-mix.sh make-midstream.sh make-multi-if.sh make-vlan.sh make-ipv6.sh \
-           make-fragments.sh make-tunnels.sh make-vxlan.sh make-mpls.sh; do
+           make-fragments.sh make-tunnels.sh make-vxlan.sh make-mpls.sh make-tor-private.sh; do
   echo "== $gen" >&2
   # OVS prints its startup log lines on stderr; keep only the other messages.
   bash "$D/$gen" 2>&1 | sed '/|INFO|/d' >&2
@@ -20,5 +21,6 @@ done
 
 echo "== expected alerts (tshark)" >&2
 /usr/bin/python3 "$D/expected-alerts.py"
+/usr/bin/python3 "$D/expected-relay-alerts.py"
 echo "== verify" >&2
 bash "$D/verify.sh"

@@ -30,6 +30,7 @@ tunnel-erspan-type2.pcap|pcap|ether|d4c3b2a1|gre.proto==0x88be && erspan.version
 tunnel-erspan-type3.pcap|pcap|ether|d4c3b2a1|gre.proto==0x22eb && erspan.version==2 && tcp.dstport==9001
 tunnel-vxlan.pcap|pcap|ether|d4c3b2a1|vxlan.vni==42 && tcp.dstport==9001
 mpls.pcap|pcap|ether|d4c3b2a1|mpls.label==100 && mpls.label==16 && tcp.dstport==9001
+tor-private-net.pcap|pcap|ether|d4c3b2a1|ip.src==10.1.1.10 && tcp.dstport==9001 && tls.handshake.type==1;;ip.dst==10.2.2.20 && tcp.dstport==8080 && http.request;;ip.addr==10.3.3.30 && tcp.flags.syn==1
 EOF
 )
 

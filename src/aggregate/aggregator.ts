@@ -102,6 +102,8 @@ export class Aggregator {
   private readonly windowMs: number;
   private readonly maxKeys: number;
   private readonly counters = { sent: 0, suppressed: 0, summaries: 0, evicted: 0 };
+  /** Repeats folded into summaries, by rule (the rate limiter counts its own hold-backs). */
+  private readonly suppressedRule: Record<string, number> = {};
 
   constructor(private readonly o: AggregatorOptions) {
     this.windowMs = o.windowSec * 1000;
@@ -117,6 +119,7 @@ export class Aggregator {
     if (e) {
       e.count++;
       this.counters.suppressed++;
+      this.suppressedRule[d.rule.id] = (this.suppressedRule[d.rule.id] ?? 0) + 1;
       if (d.tsSec > e.lastSec || (d.tsSec === e.lastSec && d.tsNsec > e.lastNsec)) {
         e.lastSec = d.tsSec;
         e.lastNsec = d.tsNsec;
@@ -170,6 +173,13 @@ export class Aggregator {
     this.entries.clear();
     this.nextDeadlineMs = Infinity;
     this.limiter.finish();
+  }
+
+  /** Matches not sent as alerts of their own, by rule: folded repeats plus rate-limit hold-backs. */
+  suppressedByRule(): Record<string, number> {
+    const out: Record<string, number> = { ...this.suppressedRule };
+    for (const [rule, n] of Object.entries(this.limiter.heldBack)) out[rule] = (out[rule] ?? 0) + n;
+    return out;
   }
 
   stats(): AggregationStats {

@@ -240,6 +240,9 @@ function enrichment(m: IndicatorMatch): Record<string, unknown> {
   if (m.firstSeen) indicator.first_seen = m.firstSeen;
   if (m.lastSeen) indicator.last_seen = m.lastSeen;
   if (m.tlp) indicator.marking = { tlp: m.tlp };
+  if (m.name) indicator.name = m.name;
+  if (m.reference) indicator.reference = m.reference;
+  if (m.modifiedAt) indicator.modified_at = m.modifiedAt;
   return { indicator, matched: { atomic: m.value, field: m.field, type: 'indicator_match_rule' } };
 }
 

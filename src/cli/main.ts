@@ -5,6 +5,7 @@ import { UserError } from '../util/errors.js';
 import { registerLiveCommands } from './live-commands.js';
 import { runReplay } from './replay.js';
 import { registerReportCommand } from './report.js';
+import { registerRelaysCommand } from './relays.js';
 import { printRules } from './rules.js';
 import { addOptions, settingsFrom } from './settings-from-cli.js';
 import { torwatchVersion } from './version.js';
@@ -39,6 +40,7 @@ Examples:
   });
 
   registerReportCommand(program, (code) => (exitCode = code));
+  registerRelaysCommand(program);
 
   program
     .command('rules')

@@ -16,7 +16,7 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
  */
 export async function runReplay(files: string[], settings: Settings, log: Logger, version: string): Promise<number> {
   const started = performance.now();
-  const { pipeline, outputs, aggregator } = await assemble({ settings, log, version, defaultOutputs: ['-'], eventIds: 'deterministic' });
+  const { pipeline, outputs, aggregator, intel } = await assemble({ settings, log, version, defaultOutputs: ['-'], eventIds: 'deterministic' });
   const inputs: InputSummary[] = [];
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -71,7 +71,19 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
     process.off('SIGHUP', onSighup);
     await outputs.close();
   }
-  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started, aggregator.stats());
+  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started, {
+    aggregation: aggregator.stats(),
+    intel: intel.current.relays.isEmpty ? undefined : intel.stats,
+  });
+  if (intel.stats.outsideSnapshots > 0) {
+    const snaps = intel.current.relays.timeline.snapshots;
+    log.warn({
+      flows: intel.stats.outsideSnapshots,
+      snapshotsFrom: new Date(snaps[0].validAfterMs).toISOString(),
+      snapshotsUntil: new Date(snaps[snaps.length - 1].validUntilMs).toISOString(),
+      graceHours: settings.relaysStaleGraceMs / 3_600_000,
+    }, 'some flows fell outside every relay snapshot (and its grace period): their relays could not be checked; give the consensuses for the capture time');
+  }
   log.info({ summary }, 'run summary');
   if (process.stderr.isTTY) process.stderr.write(formatSummary(summary));
   const lost = summary.outputs.reduce((a, o) => a + o.failed, 0);

@@ -2,7 +2,8 @@ import { checkHeaderField, HEADER_LIMITS } from '../output/rfc5424.js';
 import { parseFacility } from '../output/syslog-message.js';
 import { parseSize } from '../output/target.js';
 import { UserError } from '../util/errors.js';
-import { checkCidrs, checkLogLevel, checkRuleIds, splitList, type Settings } from './settings.js';
+import { checkCidrs, checkLogLevel, checkRuleIds, parseDuration, splitList, type Settings } from './settings.js';
+import { checkAllowEntries } from '../intel/allow.js';
 import type { RuleId } from '../detect/catalog.js';
 import type { LogLevel } from '../log/logger.js';
 
@@ -32,7 +33,7 @@ function intIn(min: number, max: number, set: (n: number) => void) {
 export const COMMON_OPTIONS: OptionSpec[] = [
   {
     key: 'relays', flags: '--relays <path|url>', list: true,
-    help: 'Tor relay list (consensus, Onionoo JSON, exit list, CSV, IP/CIDR list); repeatable',
+    help: 'Tor relay list: a file, a directory of dated consensuses, or an http(s) URL (consensus, microdesc consensus, Onionoo details, TorDNSEL, bulk exit list, relay CSV, IP/CIDR list; add #exit/#guard/#relay to say what a plain list holds); repeatable',
     apply: (s, v) => { s.relays.push(...v); return undefined; },
   },
   {
@@ -76,9 +77,14 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     },
   },
   {
-    key: 'allow', flags: '--allow <cidr|host>', list: true,
-    help: 'never alert on flows with this endpoint (exclusions); repeatable',
-    apply: (s, v) => { s.allow.push(...splitList(v)); return undefined; },
+    key: 'allow', flags: '--allow <entry>', list: true,
+    help: 'exclusions: ADDR, CIDR, ADDR:PORT, [V6]:PORT, port:N[-M], domain:NAME, each optionally @RULE-ID; repeatable',
+    apply: (s, v) => {
+      const list = splitList(v);
+      const err = checkAllowEntries(list);
+      if (!err) s.allow.push(...list);
+      return err;
+    },
   },
   {
     key: 'log-level', flags: '--log-level <level>', list: false,
@@ -166,6 +172,41 @@ export const COMMON_OPTIONS: OptionSpec[] = [
       const err = checkHeaderField('hostname', v[v.length - 1], HEADER_LIMITS.hostname);
       if (!err) s.syslogHostname = v[v.length - 1];
       return err;
+    },
+  },
+  {
+    key: 'relays-cache', flags: '--relays-cache <dir>', list: false,
+    help: 'where relay lists fetched from URLs are kept (default: $CACHE_DIRECTORY, $XDG_CACHE_HOME/torwatch or ~/.cache/torwatch)',
+    apply: (s, v) => { s.relaysCache = v[v.length - 1]; return undefined; },
+  },
+  {
+    key: 'relays-refresh', flags: '--relays-refresh <duration>', list: false,
+    help: 'capture daemon: refetch --relays URLs and reread files this often (default 60m; 90s, 60m, 6h, 1d)',
+    apply: (s, v) => {
+      const d = parseDuration(v[v.length - 1], 10_000);
+      if (typeof d === 'string') return d;
+      s.relaysRefreshMs = d;
+      return undefined;
+    },
+  },
+  {
+    key: 'relays-stale-grace', flags: '--relays-stale-grace <duration>', list: false,
+    help: 'use a consensus this long past its valid-until, marking matches stale (default 24h)',
+    apply: (s, v) => {
+      const d = parseDuration(v[v.length - 1]);
+      if (typeof d === 'string') return d;
+      s.relaysStaleGraceMs = d;
+      return undefined;
+    },
+  },
+  {
+    key: 'relays-max-age', flags: '--relays-max-age <duration>', list: false,
+    help: 'warn when the relay set is older than this; undated lists this far from the traffic are marked stale (default 3h)',
+    apply: (s, v) => {
+      const d = parseDuration(v[v.length - 1], 60_000);
+      if (typeof d === 'string') return d;
+      s.relaysMaxAgeMs = d;
+      return undefined;
     },
   },
 ];

@@ -36,6 +36,14 @@ export interface Settings {
   syslogHostname?: string;
   /** Live capture and daemon settings (`torwatch capture`; src/config/capture-options.ts). */
   capture: CaptureSettings;
+  /** Where relay lists fetched from URLs are cached (--relays-cache); undefined = the default. */
+  relaysCache?: string;
+  /** How often the daemon refetches --relays URLs and rereads files (--relays-refresh). */
+  relaysRefreshMs: number;
+  /** How long past valid-until a consensus still applies, marked stale (--relays-stale-grace). */
+  relaysStaleGraceMs: number;
+  /** A relay set older than this draws a warning; undated lists this far from the traffic are stale (--relays-max-age). */
+  relaysMaxAgeMs: number;
 }
 
 export const DEFAULT_HOME_NET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -60,6 +68,11 @@ export function defaultSettings(): Settings {
     syslogFacility: 16,
     syslogAppName: 'torwatch',
     capture: defaultCaptureSettings(),
+    relaysRefreshMs: 60 * 60_000,
+    // Tor clients keep using a consensus up to 24 h past valid-until ("reasonably live").
+    relaysStaleGraceMs: 24 * 3600_000,
+    // A consensus is valid for 3 h; an hourly-refreshed set older than that has missed refreshes.
+    relaysMaxAgeMs: 3 * 3600_000,
   };
 }
 
@@ -95,4 +108,17 @@ export function enabledRules(s: Settings): Set<RuleId> {
 
 export function homeNetSet(s: Settings): CidrSet {
   return CidrSet.parse(s.homeNet);
+}
+
+/**
+ * A duration: a number with a unit s, m, h or d ("90s", "60m", "6h", "1d"); a bare number is minutes.
+ * Returns milliseconds, or an error phrase.
+ */
+export function parseDuration(text: string, minMs = 0, maxMs = 365 * 86_400_000): number | string {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(text.trim());
+  if (!m) return `'${text}' is not a duration (e.g. 90s, 60m, 6h, 1d; a bare number is minutes)`;
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'm') as 's' | 'm' | 'h' | 'd'];
+  const ms = Math.round(Number(m[1]) * unit);
+  if (ms < minMs || ms > maxMs) return `'${text}' is out of range (${minMs / 1000} s to ${maxMs / 86_400_000} days)`;
+  return ms;
 }

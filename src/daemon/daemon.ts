@@ -6,7 +6,9 @@ import { formatListenAddress } from '../metrics/address.js';
 import { renderPrometheus } from '../metrics/prometheus.js';
 import { MetricsServer } from '../metrics/server.js';
 import { collectStats, type DaemonStats, type InterfaceTraffic, type SuppressionSource } from '../metrics/snapshot.js';
-import { assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
+import { IntelRefresher } from '../intel/relays/refresh.js';
+import { relaySetTimeMs } from '../intel/intel.js';
+import { applyReloadable, assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
 import { UserError } from '../util/errors.js';
 import { dropPrivileges } from './privileges.js';
 import { restartOnlyChanges } from './restart-only.js';
@@ -48,6 +50,8 @@ export class CaptureDaemon {
   private readonly traffic: InterfaceTraffic[] = [];
   private asm: Assembled | undefined;
   private reloadable: ReloadableState | undefined;
+  /** Refetches --relays URLs and rereads relay/intel files every --relays-refresh. */
+  private refresher: IntelRefresher | undefined;
   private metrics: MetricsServer | undefined;
   private readonly startedAtMs = Date.now();
   private readonly reloads = { ok: 0, failed: 0 };
@@ -124,6 +128,10 @@ export class CaptureDaemon {
       else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW/CAP_NET_ADMIN, so a parser bug cannot act as root');
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
       this.reloadable = this.asm.reloadable;
+      if (s.relays.length || s.intel.length) {
+        this.refresher = new IntelRefresher(this.asm.intel, s, { log: this.log, userAgent: `torwatch/${this.o.version}` });
+        this.refresher.start();
+      }
     } catch (err) {
       await this.releaseAfterFailedStart();
       process.off('SIGHUP', this.onSignal.SIGHUP);
@@ -201,9 +209,22 @@ export class CaptureDaemon {
       traffic: this.traffic,
       outputs: this.asm.outputs.stats(),
       reloads: this.reloads,
-      relaySetTimeMs: this.reloadable?.relaySetTimeMs,
-      suppression: this.o.suppression,
+      relaySetTimeMs: relaySetTimeMs(this.asm.intel.current),
+      suppression: this.o.suppression ?? this.suppression(),
     });
+  }
+
+  /** Matches that did not become alerts of their own: aggregation and rate limit, plus --allow. */
+  private suppression(): SuppressionSource | undefined {
+    const asm = this.asm;
+    if (!asm) return undefined;
+    return {
+      suppressedByRule: () => {
+        const out = asm.aggregator.suppressedByRule();
+        for (const [rule, n] of Object.entries(asm.pipeline.detect.excludedByRule)) out[rule] = (out[rule] ?? 0) + n;
+        return out;
+      },
+    };
   }
 
   private logStats(msg: string, captures?: CaptureStats[]): void {
@@ -260,7 +281,7 @@ export class CaptureDaemon {
     let state: ReloadableState;
     try {
       next = await this.o.reloadSettings();
-      state = await buildReloadable(next, this.log);
+      state = await buildReloadable(next, this.log, this.o.version);
     } catch (err) {
       this.reloads.failed++;
       const message = err instanceof UserError ? err.message : String((err as Error)?.message ?? err);
@@ -268,8 +289,9 @@ export class CaptureDaemon {
       return;
     }
     if (this.stopping) return;
-    this.asm.pipeline.applyReloadable(state);
+    applyReloadable(this.asm, state);
     this.reloadable = state;
+    this.refresher?.setSettings(next);
     const restartOnly = restartOnlyChanges(this.running0, next);
     this.settings = next;
     this.log.level = next.logLevel;
@@ -295,6 +317,7 @@ export class CaptureDaemon {
     watchdog.unref();
     for (const t of this.timers) clearInterval(t);
     if (this.statsTimer) clearInterval(this.statsTimer);
+    this.refresher?.stop();
     let finals: CaptureStats[] | undefined;
     try {
       await this.reloadChain;

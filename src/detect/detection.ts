@@ -65,6 +65,12 @@ export interface IndicatorMatch {
   lastSeen?: string;
   /** ECS threat.indicator.marking.tlp */
   tlp?: string;
+  /** Display name (a relay's nickname, an indicator's name). */
+  name?: string;
+  /** A page about the indicator (Tor Metrics relay page). */
+  reference?: string;
+  /** When the list or record behind the indicator was last updated (ISO 8601). */
+  modifiedAt?: string;
   /** Free-form facts about the indicator (roles, nickname, fingerprint, list age): torwatch.* */
   details?: Record<string, string | number | boolean | string[]>;
 }

@@ -11,6 +11,8 @@ export interface DetectEngineOptions {
   enabled: ReadonlySet<RuleId>;
   /** Receives every accepted detection, in packet order. */
   onDetection: (d: Detection) => void;
+  /** Exclusions (--allow): the entry that suppresses this detection, or undefined. */
+  exclude?: (d: Detection) => string | undefined;
 }
 
 /**
@@ -20,6 +22,8 @@ export interface DetectEngineOptions {
 export class DetectEngine implements DetectContext {
   input = '-';
   readonly firedByRule: Record<string, number> = {};
+  /** Matches suppressed by --allow, per rule (one per flow and rule, like alerts). */
+  readonly excludedByRule: Record<string, number> = {};
   private enabledMask: number;
   private readonly packetHooks: Detector[];
   private readonly endHooks: Detector[];
@@ -43,6 +47,11 @@ export class DetectEngine implements DetectContext {
     const bit = 1 << d.rule.index;
     if ((this.enabledMask & bit) === 0 || (d.flow.fired & bit) !== 0) return false;
     d.flow.fired |= bit;
+    // Exclusions apply to every rule; the flow's bit stays set so the rule does not retry it.
+    if (this.opts.exclude?.(d) !== undefined) {
+      this.excludedByRule[d.rule.id] = (this.excludedByRule[d.rule.id] ?? 0) + 1;
+      return false;
+    }
     this.firedByRule[d.rule.id] = (this.firedByRule[d.rule.id] ?? 0) + 1;
     this.opts.onDetection(d);
     return true;

@@ -5,7 +5,10 @@ import { AlertBuilder } from '../alert/ecs-alert.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { RuleId } from '../detect/catalog.js';
 import type { Detector } from '../detect/detector.js';
+import { TorExitDetector } from '../detect/rules/tor-exit.js';
 import { TorPortPrivateDetector } from '../detect/rules/tor-port-private.js';
+import { TorRelayDetector } from '../detect/rules/tor-relay.js';
+import { IntelHolder, loadIntel, type Intel } from '../intel/intel.js';
 import { openOutputs } from '../output/open.js';
 import { OutputSet } from '../output/output.js';
 import type { CidrSet } from '../util/cidr.js';
@@ -16,28 +19,37 @@ export interface Assembled {
   outputs: OutputSet;
   builder: AlertBuilder;
   aggregator: Aggregator;
+  /** What detectors consult (relay set, indicators, exclusions); swapped on reload and relay refresh. */
+  intel: IntelHolder;
   /** The reloadable state in force (the daemon swaps it on SIGHUP through buildReloadable). */
   reloadable: ReloadableState;
 }
 
 /**
  * Everything derived from settings that the daemon may rebuild on SIGHUP without stopping capture or
- * losing flows. Relay sets, threat intel and --allow exclusions belong here too (their loaders plug into
- * buildReloadable); the pipeline takes a new state through Pipeline.applyReloadable.
+ * losing flows: home-net, enabled rules, and the intel (relay sets, threat intel, --allow exclusions).
  */
 export interface ReloadableState {
   homeNet: CidrSet;
   enabledRules: Set<RuleId>;
-  /** When the relay set in force was published or fetched (ms since the epoch): the relay-set age metric. */
-  relaySetTimeMs?: number;
+  intel: Intel;
 }
 
 /**
  * Build the reloadable state from settings, at start and on every SIGHUP. Throws a UserError naming the
- * file, line or key on bad input; the daemon then keeps the previous state and logs the error.
+ * file, line or key on bad input (a malformed relay list included); the daemon then keeps the previous
+ * state and logs the error.
  */
-export async function buildReloadable(s: Settings, _log: Logger): Promise<ReloadableState> {
-  return { homeNet: homeNetSet(s), enabledRules: enabledRules(s) };
+export async function buildReloadable(s: Settings, log: Logger, version: string): Promise<ReloadableState> {
+  const intel = await loadIntel(s, { log, userAgent: `torwatch/${version}` });
+  return { homeNet: homeNetSet(s), enabledRules: enabledRules(s), intel };
+}
+
+/** Put a new reloadable state in force between two packets: the pipeline's part and the intel. */
+export function applyReloadable(asm: Assembled, state: ReloadableState): void {
+  asm.pipeline.applyReloadable(state);
+  asm.intel.swap(state.intel);
+  asm.reloadable = state;
 }
 
 export interface AssembleOptions {
@@ -54,14 +66,16 @@ export interface AssembleOptions {
 }
 
 /** The detectors, in the order they run. One place to add a rule's detector. */
-export function createDetectors(): Detector[] {
-  return [new TorPortPrivateDetector()];
+export function createDetectors(intel: IntelHolder): Detector[] {
+  return [new TorPortPrivateDetector(), new TorRelayDetector(intel), new TorExitDetector(intel)];
 }
 
-/** Build the whole pipeline from settings: outputs <- alert builder <- detectors <- flows <- decode. */
+/** Build the whole pipeline from settings: outputs <- alert builder <- aggregation <- detectors <- flows <- decode. */
 export async function assemble(o: AssembleOptions): Promise<Assembled> {
   const s = o.settings;
-  const reloadable = await buildReloadable(s, o.log);
+  // Intel first: a bad relay list or indicator file is a usage error before any output is opened.
+  const reloadable = await buildReloadable(s, o.log, o.version);
+  const intel = new IntelHolder(reloadable.intel);
   const targets = s.output.length ? s.output : o.defaultOutputs;
   const defaults = { spoolBase: s.spoolDir, spoolBytes: s.spoolSize, facility: s.syslogFacility, appName: s.syslogAppName, hostname: s.syslogHostname };
   const opened = await openOutputs(targets, { log: o.log, version: o.version, defaults });
@@ -87,10 +101,11 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
     homeNet: reloadable.homeNet,
     maxFlows: s.maxFlows,
     timeouts: s.flowTimeouts,
-    detectors: createDetectors(),
+    detectors: createDetectors(intel),
     enabledRules: reloadable.enabledRules,
     onDetection: (d) => aggregator.onDetection(d),
+    exclude: (d) => intel.current.allow.match(d),
     timer: aggregator,
   });
-  return { pipeline, outputs, builder, aggregator, reloadable };
+  return { pipeline, outputs, builder, aggregator, intel, reloadable };
 }

@@ -18,6 +18,8 @@ export interface PipelineOptions {
   enabledRules: ReadonlySet<RuleId>;
   /** Every detection, in packet order (the alert builder and outputs sit behind this). */
   onDetection: (d: Detection) => void;
+  /** Exclusions (--allow), checked when a rule fires. */
+  exclude?: (d: Detection) => string | undefined;
   /** A later stage that acts on the packet clock (aggregation windows) and flushes at the end. */
   timer?: PipelineTimer;
 }
@@ -64,7 +66,7 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
-    this.detect = new DetectEngine({ detectors: opts.detectors, enabled: opts.enabledRules, onDetection: opts.onDetection });
+    this.detect = new DetectEngine({ detectors: opts.detectors, enabled: opts.enabledRules, onDetection: opts.onDetection, exclude: opts.exclude });
     this.flows = new FlowTable({
       maxFlows: opts.maxFlows,
       timeouts: opts.timeouts,

@@ -1,4 +1,5 @@
 import type { AggregationStats } from '../aggregate/aggregator.js';
+import type { IntelStats } from '../intel/intel.js';
 import type { OutputStats } from '../output/output.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -18,7 +19,10 @@ export interface RunSummary {
   bytes: number;
   flowPackets: number;
   flows: { created: number; peak: number; expired: number; evicted: number; reused: number; active: number };
-  alerts: { total: number; byRule: Record<string, number> };
+  /** excludedByRule: matches suppressed by --allow. */
+  alerts: { total: number; byRule: Record<string, number>; excludedByRule: Record<string, number> };
+  /** Relay-set and threat-intel matching (present when intel was used). */
+  intel?: IntelStats;
   anomalies: Record<string, number>;
   decoder: Record<string, number>;
   outputs: OutputStats[];
@@ -30,7 +34,14 @@ export interface RunSummary {
   aggregation?: AggregationStats;
 }
 
-export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number, aggregation?: AggregationStats): RunSummary {
+/** Stage statistics beyond the pipeline's own, each present when its stage ran. */
+export interface SummaryExtras {
+  aggregation?: AggregationStats;
+  intel?: IntelStats;
+}
+
+export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number, extras: SummaryExtras = {}): RunSummary {
+  const { aggregation, intel } = extras;
   const c = p.counters;
   const byRule = { ...p.detect.firedByRule };
   const total = Object.values(byRule).reduce((a, b) => a + b, 0);
@@ -41,7 +52,8 @@ export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: Outpu
     bytes: c.bytes,
     flowPackets: c.flowPackets,
     flows: { ...p.flows.stats },
-    alerts: { total, byRule },
+    alerts: { total, byRule, excludedByRule: { ...p.detect.excludedByRule } },
+    ...(intel ? { intel: { ...intel } } : {}),
     anomalies: p.anomalies.toObject(),
     decoder: { ...p.decoder.stats },
     outputs,
@@ -63,6 +75,12 @@ export function formatSummary(s: RunSummary): string {
   const ag = s.aggregation;
   if (ag && (ag.suppressed || ag.heldBackTotal)) {
     lines.push(`  sent ${ag.sent} alerts; ${ag.suppressed} repeats folded into ${ag.summaries} summary alerts; ${ag.heldBackTotal} held back by the rate limit` + (ag.heldBackTotal ? ' (' + Object.entries(ag.heldBack).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''));
+  }
+  const ex = Object.entries(s.alerts.excludedByRule);
+  if (ex.length) lines.push('  excluded by --allow: ' + ex.map(([k, v]) => `${k} ${v}`).join(', '));
+  if (s.intel && s.intel.flowsChecked) {
+    const i = s.intel;
+    lines.push(`  relays: ${i.flowsWithRelay} of ${i.flowsChecked} flows had a listed relay (${i.staleMatches} from stale lists, ${i.tiHits} with a threat-intel hit); ${i.outsideSnapshots} flows fell outside every relay snapshot`);
   }
   const an = Object.entries(s.anomalies);
   if (an.length) lines.push('  anomalies: ' + an.map(([k, v]) => `${k} ${v}`).join(', '));

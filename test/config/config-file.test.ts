@@ -67,6 +67,10 @@ const EXAMPLES: Record<string, { good: string; bad: string; check: (s: Settings)
   'syslog-facility': { good: 'local3', bad: 'local9', check: (s) => s.syslogFacility, want: 19 },
   'syslog-app-name': { good: 'torwatch-dc1', bad: '"has space"', check: (s) => s.syslogAppName, want: 'torwatch-dc1' },
   'syslog-hostname': { good: 'sensor1.example.net', bad: '"bad host"', check: (s) => s.syslogHostname, want: 'sensor1.example.net' },
+  'relays-cache': { good: '/var/cache/torwatch', bad: '', check: (s) => s.relaysCache, want: '/var/cache/torwatch' },
+  'relays-refresh': { good: '30m', bad: '1s', check: (s) => s.relaysRefreshMs, want: 30 * 60_000 },
+  'relays-stale-grace': { good: '12h', bad: 'later', check: (s) => s.relaysStaleGraceMs, want: 12 * 3_600_000 },
+  'relays-max-age': { good: '6h', bad: '-1h', check: (s) => s.relaysMaxAgeMs, want: 6 * 3_600_000 },
 };
 
 describe('every option is a config-file key', () => {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ecsProblems } from '../support/ecs-schema.js';
+import { NO_AGGREGATION } from '../support/run-cli.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/torwatch.js', import.meta.url));
@@ -37,8 +38,7 @@ export function availableBackends(): ('pcap-batch' | 'cap')[] {
   return out;
 }
 
-/** Flags that turn aggregation off: one alert per flow and rule, as before issue 5's suppression. */
-export const NO_AGGREGATION = ['--suppress-window', '0', '--rate-limit', '0'];
+export { NO_AGGREGATION };
 
 export function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: opts.input });

@@ -8,6 +8,12 @@ export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url)
 export const PCAPS = fileURLToPath(new URL('../../pcaps/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/torwatch.js', import.meta.url));
 
+/**
+ * Flags that turn aggregation off (suppression windows and the rate limit): one alert per flow and
+ * rule. Tests that count detections per flow use them; test/aggregate and test/output cover aggregation.
+ */
+export const NO_AGGREGATION = ['--suppress-window', '0', '--rate-limit', '0'];
+
 export interface CliResult {
   code: number | null;
   stdout: string;

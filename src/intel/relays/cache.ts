@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** What the cache knows about a fetched list besides its bytes. */
+export interface CacheMeta {
+  url: string;
+  /** When the content was last confirmed current (a 200, or a 304 for the same content). */
+  fetchedAtMs: number;
+  etag?: string;
+  lastModified?: string;
+  bytes: number;
+}
+
+export interface CachedCopy {
+  body: Buffer;
+  meta: CacheMeta;
+}
+
+/**
+ * Default cache directory: systemd's $CACHE_DIRECTORY (CacheDirectory=torwatch), else
+ * $XDG_CACHE_HOME/torwatch, else ~/.cache/torwatch.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CACHE_DIRECTORY) return env.CACHE_DIRECTORY.split(':')[0];
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'torwatch');
+  return join(homedir(), '.cache', 'torwatch');
+}
+
+/**
+ * The last good copy of every relay list fetched from a URL, so a restart without network, or a
+ * failed fetch, still has a relay set. One file per URL (named by a hash of the URL): a JSON line of
+ * metadata, then the body. It is written to a temporary file and renamed into place, so a crash
+ * never leaves half a list; and only lists that parsed are written, so an error page never replaces
+ * a good copy.
+ */
+export class RelayCache {
+  constructor(readonly dir: string) {}
+
+  path(url: string): string {
+    return join(this.dir, 'relays-' + createHash('sha256').update(url).digest('hex').slice(0, 32) + '.cache');
+  }
+
+  read(url: string): CachedCopy | undefined {
+    let raw: Buffer;
+    try {
+      raw = readFileSync(this.path(url));
+    } catch {
+      return undefined;
+    }
+    const nl = raw.indexOf(10);
+    if (nl < 0) return undefined;
+    try {
+      const meta = JSON.parse(raw.subarray(0, nl).toString('utf8')) as CacheMeta;
+      const body = raw.subarray(nl + 1);
+      if (meta.url !== url || typeof meta.fetchedAtMs !== 'number' || body.length !== meta.bytes) return undefined;
+      return { body, meta };
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(url: string, body: Buffer, meta: Omit<CacheMeta, 'url' | 'bytes'>): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    const full: CacheMeta = { url, bytes: body.length, ...meta };
+    const file = this.path(url);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.concat([Buffer.from(JSON.stringify(full) + '\n'), body]));
+    renameSync(tmp, file);
+  }
+
+  /** Record that a conditional request found the cached content still current. */
+  touch(url: string, fetchedAtMs: number): void {
+    const c = this.read(url);
+    if (c) this.write(url, c.body, { ...c.meta, fetchedAtMs });
+  }
+}
