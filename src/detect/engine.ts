@@ -1,3 +1,4 @@
+import type { AppEvent, EventTime } from '../applayer/events.js';
 import type { Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowEndReason } from '../flow/table.js';
@@ -11,6 +12,8 @@ export interface DetectEngineOptions {
   enabled: ReadonlySet<RuleId>;
   /** Receives every accepted detection, in packet order. */
   onDetection: (d: Detection) => void;
+  /** Adds flow-level context to every accepted detection, whatever its rule (e.g. destination.domain). */
+  enrich?: (d: Detection) => void;
 }
 
 /**
@@ -23,6 +26,7 @@ export class DetectEngine implements DetectContext {
   private readonly enabledMask: number;
   private readonly packetHooks: Detector[];
   private readonly endHooks: Detector[];
+  private readonly appHooks: Detector[];
 
   constructor(private readonly opts: DetectEngineOptions) {
     let mask = 0;
@@ -30,6 +34,7 @@ export class DetectEngine implements DetectContext {
     this.enabledMask = mask;
     this.packetHooks = opts.detectors.filter((d) => d.onPacket);
     this.endHooks = opts.detectors.filter((d) => d.onFlowEnd);
+    this.appHooks = opts.detectors.filter((d) => d.onAppEvent);
   }
 
   enabled(ruleIndex: number): boolean {
@@ -41,6 +46,7 @@ export class DetectEngine implements DetectContext {
     if ((this.enabledMask & bit) === 0 || (d.flow.fired & bit) !== 0) return false;
     d.flow.fired |= bit;
     this.firedByRule[d.rule.id] = (this.firedByRule[d.rule.id] ?? 0) + 1;
+    this.opts.enrich?.(d);
     this.opts.onDetection(d);
     return true;
   }
@@ -48,6 +54,11 @@ export class DetectEngine implements DetectContext {
   onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
     const hooks = this.packetHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i].onPacket!(flow, p, isNew, dir, this);
+  }
+
+  onAppEvent(flow: Flow, ev: AppEvent, at: EventTime): void {
+    const hooks = this.appHooks;
+    for (let i = 0; i < hooks.length; i++) hooks[i].onAppEvent!(flow, ev, at, this);
   }
 
   onFlowEnd(flow: Flow, reason: FlowEndReason): void {

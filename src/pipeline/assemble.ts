@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { AlertBuilder } from '../alert/ecs-alert.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { Detector } from '../detect/detector.js';
+import { TorHostnameDetector } from '../detect/rules/tor-hostname.js';
+import { TorLinkFingerprintDetector } from '../detect/rules/tor-link-fingerprint.js';
 import { TorPortPrivateDetector } from '../detect/rules/tor-port-private.js';
+import { TorrentHostnameDetector } from '../detect/rules/torrent-hostname.js';
 import { openOutput } from '../output/open.js';
 import { OutputSet } from '../output/output.js';
 import { Pipeline } from './pipeline.js';
@@ -27,7 +30,7 @@ export interface AssembleOptions {
 
 /** The detectors, in the order they run. One place to add a rule's detector. */
 export function createDetectors(): Detector[] {
-  return [new TorPortPrivateDetector()];
+  return [new TorPortPrivateDetector(), new TorHostnameDetector(), new TorrentHostnameDetector(), new TorLinkFingerprintDetector()];
 }
 
 /** Build the whole pipeline from settings: outputs <- alert builder <- detectors <- flows <- decode. */

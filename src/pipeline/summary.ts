@@ -20,6 +20,8 @@ export interface RunSummary {
   alerts: { total: number; byRule: Record<string, number> };
   anomalies: Record<string, number>;
   decoder: Record<string, number>;
+  /** What the app-layer parsers did (flows inspected, hellos, DNS messages...); their anomalies are in `anomalies`. */
+  applayer: Record<string, number>;
   outputs: OutputStats[];
   elapsedMs: number;
   packetsPerSecond: number;
@@ -29,6 +31,7 @@ export interface RunSummary {
 
 export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number): RunSummary {
   const c = p.counters;
+  const app = p.app.summary();
   const byRule = { ...p.detect.firedByRule };
   const total = Object.values(byRule).reduce((a, b) => a + b, 0);
   const secs = Math.max(elapsedMs, 1) / 1000;
@@ -39,8 +42,9 @@ export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: Outpu
     flowPackets: c.flowPackets,
     flows: { ...p.flows.stats },
     alerts: { total, byRule },
-    anomalies: p.anomalies.toObject(),
+    anomalies: { ...p.anomalies.toObject(), ...app.anomalies },
     decoder: { ...p.decoder.stats },
+    applayer: app.stats,
     outputs,
     elapsedMs: Math.round(elapsedMs),
     packetsPerSecond: Math.round(c.packets / secs),
