@@ -3,19 +3,21 @@
  * rules or ECS. Names are as seen on the wire (case kept); detectors normalise.
  */
 
-/** TLS ClientHello facts shared by TLS over TCP and QUIC. */
+import type { QuicClientHelloEvent, TlsClientHelloEvent } from './tls/facts.js';
+
+/** TLS ClientHello facts shared by TLS over TCP and QUIC (fingerprints computed when first read). */
 export interface ClientHelloFacts {
   /** server_name host_name, if sent. */
-  sni?: string;
+  readonly sni?: string;
   /** ALPN protocols offered, in order. */
-  alpn: string[];
+  readonly alpn: string[];
   /** supported_versions offered (GREASE removed), as numbers (0x0304 = TLS 1.3). */
-  versions: number[];
+  readonly versions: number[];
   /** ClientHello legacy_version. */
-  legacyVersion: number;
-  ja3: string;
-  ja3String: string;
-  ja4: string;
+  readonly legacyVersion: number;
+  readonly ja3: string;
+  readonly ja3String: string;
+  readonly ja4: string;
 }
 
 export type AppEvent =
@@ -23,7 +25,7 @@ export type AppEvent =
   | { kind: 'dns-query'; names: string[]; qtypes: number[]; response: boolean; id: number; transport: 'udp' | 'tcp' }
   /** One address a DNS response gave for a question name (after any CNAME chain). */
   | { kind: 'dns-answer'; name: string; addr: string; ttl: number }
-  | ({ kind: 'tls-client-hello' } & ClientHelloFacts)
+  | TlsClientHelloEvent
   | { kind: 'tls-server-hello'; version: number; cipher: number; alpn?: string }
   /** The server's leaf certificate names (TLS <= 1.2: sent in the clear). */
   | { kind: 'tls-certificate'; subjectCN?: string; issuerCN?: string; version: number }
@@ -33,7 +35,7 @@ export type AppEvent =
    */
   | { kind: 'tls-done'; clientHello: boolean; serverHello: boolean; certificate: boolean }
   | { kind: 'http-request'; method: string; target: string; version: string; host?: string; connectHost?: string; targetHost?: string }
-  | ({ kind: 'quic-client-hello'; quicVersion: number } & ClientHelloFacts)
+  | QuicClientHelloEvent
   /** The flow's responder address was answered by DNS earlier for this name (still live in the cache). */
   | { kind: 'resolved-destination'; name: string };
 

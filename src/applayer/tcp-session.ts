@@ -12,7 +12,7 @@ import { StreamState, TcpStream, type StreamSink } from './stream/reassembly.js'
 import type { CertificateNames } from './tls/certificate.js';
 import type { ClientHello } from './tls/client-hello.js';
 import { TlsDirection, type TlsHooks } from './tls/direction.js';
-import { clientHelloFacts } from './tls/facts.js';
+import { TlsClientHelloEvent } from './tls/facts.js';
 import type { ServerHello } from './tls/server-hello.js';
 
 export const TcpProto = { UNKNOWN: 0, TLS: 1, HTTP: 2, DNS: 3 } as const;
@@ -28,7 +28,7 @@ export class TcpSession implements TlsHooks, HttpHooks {
   private readonly streams: [TcpStream | null, TcpStream | null] = [null, null];
   private readonly synSeq = [0, 0];
   private readonly synSeen = [false, false];
-  private readonly sinks: [StreamSink, StreamSink];
+  private readonly sinks: [StreamSink | null, StreamSink | null] = [null, null];
 
   // TLS progress, for the tls-done event and for knowing when to stop.
   private tlsClientDir = -1;
@@ -42,9 +42,9 @@ export class TcpSession implements TlsHooks, HttpHooks {
       this.proto = TcpProto.DNS;
       this.parsers = [new DnsTcpDirection(this, 0), new DnsTcpDirection(this, 1)];
     } else {
-      this.parsers = [new SniffDirection(this, 0, false), new SniffDirection(this, 1, false)];
+      // Sniffers are made when a direction's first payload arrives: most flows' first packets have none.
+      this.parsers = [UNSTARTED, UNSTARTED];
     }
-    this.sinks = [this.makeSink(0), this.makeSink(1)];
   }
 
   get finished(): boolean {
@@ -61,6 +61,7 @@ export class TcpSession implements TlsHooks, HttpHooks {
     }
     if ((flags & TcpFlag.ACK) !== 0) this.streams[1 - dir]?.peerAck(p.tcpAck);
     if (p.payLen <= 0 || this.parsers[dir] === null) return;
+    if (this.parsers[dir] === UNSTARTED) this.parsers[dir] = new SniffDirection(this, dir, false);
     let s = this.streams[dir];
     if (!s) {
       s = this.streams[dir] = new TcpStream(this.ctx.streamDepth, this.ctx.budget);
@@ -68,7 +69,7 @@ export class TcpSession implements TlsHooks, HttpHooks {
     }
     // Data on a SYN (TCP Fast Open) starts one after the SYN's sequence number.
     const seq = (flags & TcpFlag.SYN) !== 0 ? (p.tcpSeq + 1) >>> 0 : p.tcpSeq;
-    const state = s.segment(seq, p.buf, p.payOff, p.payLen, this.sinks[dir]);
+    const state = s.segment(seq, p.buf, p.payOff, p.payLen, (this.sinks[dir] ??= this.makeSink(dir)));
     if (state === StreamState.FAILED) {
       this.ctx.counters.anomaly(s.failure);
       this.endDir(dir);
@@ -129,7 +130,7 @@ export class TcpSession implements TlsHooks, HttpHooks {
   sniffed(dir: number, what: 'tls' | 'http' | 'none', tunnel: boolean): DirParser | null {
     const c = this.ctx.counters;
     const other = 1 - dir;
-    const otherSniffing = this.parsers[other] instanceof SniffDirection;
+    const otherSniffing = this.parsers[other] === UNSTARTED || this.parsers[other] instanceof SniffDirection;
     if (what === 'tls') {
       if (!tunnel) c.stat(AppStat.tcp_sniff_tls);
       this.proto = TcpProto.TLS;
@@ -161,7 +162,7 @@ export class TcpSession implements TlsHooks, HttpHooks {
   clientHello(h: ClientHello, dir: number): void {
     this.tlsClientDir = dir;
     this.ctx.counters.stat(AppStat.tls_client_hellos);
-    this.ctx.emit(this.flow, { kind: 'tls-client-hello', ...clientHelloFacts(h, false) });
+    this.ctx.emit(this.flow, new TlsClientHelloEvent(h));
   }
 
   serverHello(h: ServerHello, _dir: number): void {
@@ -228,13 +229,17 @@ export class TcpSession implements TlsHooks, HttpHooks {
   }
 }
 
+/** A direction that has sent no payload yet (its sniffer is made on the first byte). */
+const UNSTARTED: DirParser = { push: () => DIR_DONE, close: () => undefined };
+
 /**
  * A direction whose protocol is not known yet: collects up to SNIFF_MAX bytes (segments may be tiny),
  * asks sniff(), and hands over to the parser the session picks.
  */
 class SniffDirection implements DirParser {
   next: DirParser | null = null;
-  private readonly held = new Uint8Array(SNIFF_MAX);
+  /** Bytes kept from chunks too short to decide on (allocated only then: segments are rarely that small). */
+  private held: Uint8Array | null = null;
   private fill = 0;
 
   constructor(private readonly session: TcpSession, readonly dir: number, private readonly tunnel: boolean) {}
@@ -246,12 +251,13 @@ class SniffDirection implements DirParser {
       what = sniff(buf, off, len);
     } else {
       const n = Math.min(SNIFF_MAX - before, len);
-      this.held.set(buf.subarray(off, off + n), before);
+      this.held!.set(buf.subarray(off, off + n), before);
       this.fill += n;
-      what = sniff(this.held, 0, this.fill);
+      what = sniff(this.held!, 0, this.fill);
     }
     if (what === 'more') {
       if (before === 0) {
+        this.held = new Uint8Array(SNIFF_MAX);
         this.held.set(buf.subarray(off, off + len), 0);
         this.fill = len;
       }
@@ -260,7 +266,7 @@ class SniffDirection implements DirParser {
     const next = this.session.sniffed(this.dir, what, this.tunnel);
     if (next === null) return DIR_DONE;
     // Bytes held from earlier chunks go first; the current chunk follows through the session.
-    if (before > 0 && next.push(this.held, 0, before) !== before) {
+    if (before > 0 && next.push(this.held!, 0, before) !== before) {
       next.close();
       return DIR_DONE;
     }

@@ -49,7 +49,7 @@ export async function runPipeline(file: string): Promise<PipelineRun> {
   const detect = pipeline.detect;
   const orig = detect.onAppEvent.bind(detect);
   detect.onAppEvent = (flow, ev, at) => {
-    events.push({ ev: structuredClone(ev), flow: flowText(flow), flowId: flow.id, packet: at.packet });
+    events.push({ ev: JSON.parse(JSON.stringify(ev)) as AppEvent, flow: flowText(flow), flowId: flow.id, packet: at.packet });
     orig(flow, ev, at);
   };
   await readCaptureFile(file, pipeline.onFrame);

@@ -62,13 +62,13 @@ export function decodeName(buf: Uint8Array, msg: number, end: number, off: numbe
       continue;
     }
     if (kind !== 0) return fail(out, AppAnomaly['dns.bad_label']);
+    if (len !== 0 && ++labels > MAX_LABELS) return fail(out, AppAnomaly['dns.too_many_labels']);
     octets += len + 1;
     if (octets > MAX_NAME_OCTETS) return fail(out, AppAnomaly['dns.name_too_long']);
     if (len === 0) {
       pos++;
       break;
     }
-    if (++labels > MAX_LABELS) return fail(out, AppAnomaly['dns.too_many_labels']);
     if (pos + 1 + len > end) return fail(out, AppAnomaly['dns.truncated']);
     if (labels > 1) name += '.';
     name += labelText(buf, pos + 1, len);

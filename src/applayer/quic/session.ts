@@ -3,7 +3,7 @@ import { u24 } from '../../util/bytes.js';
 import { AppAnomaly, AppStat } from '../anomalies.js';
 import type { AppContext } from '../context.js';
 import { parseClientHello } from '../tls/client-hello.js';
-import { clientHelloFacts } from '../tls/facts.js';
+import { QuicClientHelloEvent } from '../tls/facts.js';
 import { HandshakeType } from '../tls/grease.js';
 import { CryptoStream, readFrames } from './crypto-frames.js';
 import { initialKeys, isKnownVersion, type PacketKeys } from './initial-keys.js';
@@ -128,7 +128,7 @@ export class QuicSession {
     }
     if (hello.malformed) this.ctx.counters.anomaly(AppAnomaly['quic.bad_client_hello']);
     this.ctx.counters.stat(AppStat.quic_client_hellos);
-    this.ctx.emit(this.flow, { kind: 'quic-client-hello', quicVersion: version, ...clientHelloFacts(hello, true) });
+    this.ctx.emit(this.flow, new QuicClientHelloEvent(hello, version));
     this.finish();
   }
 

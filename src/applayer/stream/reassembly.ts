@@ -41,7 +41,8 @@ export class TcpStream {
   synced = false;
   /** Bytes handed to the sink so far. */
   delivered = 0;
-  private pending: Pending[] = [];
+  /** Segments after a hole, sorted by sequence number (allocated on the first one). */
+  private pending: Pending[] | null = null;
   private pendingBytes = 0;
   /** AppAnomaly id of the reason for FAILED, or -1. */
   failure = -1;
@@ -82,7 +83,7 @@ export class TcpStream {
 
   /** The other direction acknowledged `ack`: bytes before it were sent. A hole before it is final. */
   peerAck(ack: number): void {
-    if (this.state !== StreamState.ACTIVE || !this.synced || this.pending.length === 0) return;
+    if (this.state !== StreamState.ACTIVE || !this.synced || this.pending === null || this.pending.length === 0) return;
     if (seqDiff(ack, this.next) > 0) this.fail(AppAnomaly['stream.gap']);
   }
 
@@ -116,7 +117,8 @@ export class TcpStream {
     const room = this.depth - this.delivered - seqDiff(seq, this.next);
     if (room <= 0) return this.state;
     if (len > room) len = room;
-    if (this.pending.length >= MAX_PENDING || this.pendingBytes + len > this.depth) {
+    const p = (this.pending ??= []);
+    if (p.length >= MAX_PENDING || this.pendingBytes + len > this.depth) {
       this.fail(AppAnomaly['stream.reorder_overflow']);
       return this.state;
     }
@@ -126,7 +128,6 @@ export class TcpStream {
     }
     const data = new Uint8Array(len);
     data.set(buf.subarray(off, off + len));
-    const p = this.pending;
     let i = p.length;
     while (i > 0 && seqDiff(p[i - 1].seq, seq) > 0) i--;
     p.splice(i, 0, { seq, data });
@@ -136,16 +137,15 @@ export class TcpStream {
 
   private drain(sink: StreamSink): number {
     const p = this.pending;
-    while (p.length > 0 && this.state === StreamState.ACTIVE) {
+    while (p !== null && p.length > 0 && this.state === StreamState.ACTIVE) {
       const head = p[0];
-      let d = seqDiff(head.seq, this.next);
+      const d = seqDiff(head.seq, this.next);
       if (d > 0) break;
       p.shift();
       this.pendingBytes -= head.data.length;
       this.budget.release(head.data.length);
       if (d + head.data.length <= 0) continue;
       const skip = -d;
-      d = 0;
       if (!this.deliver(head.data, skip, head.data.length - skip, sink)) break;
     }
     return this.state;
@@ -159,7 +159,7 @@ export class TcpStream {
 
   private dropPending(): void {
     if (this.pendingBytes > 0) this.budget.release(this.pendingBytes);
-    this.pending = [];
+    this.pending = null;
     this.pendingBytes = 0;
   }
 }

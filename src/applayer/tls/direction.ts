@@ -7,6 +7,8 @@ import { HandshakeType } from './grease.js';
 import { ContentType, isRecordHeader, RECORD_HEADER_LEN } from './record.js';
 import { parseServerHello, type ServerHello } from './server-hello.js';
 
+const EMPTY = new Uint8Array(0);
+
 /** What one direction's TLS parser reports to its session. */
 export interface TlsHooks {
   clientHello(h: ClientHello, dir: number): void;
@@ -35,14 +37,17 @@ export const MAX_LEAF = 64 * 1024;
  */
 export class TlsDirection implements DirParser {
   next: DirParser | null = null;
-  private readonly hdr = new Uint8Array(RECORD_HEADER_LEN);
+  // The record header being read (it may straddle chunks): bytes so far, type, version, length.
   private hdrLen = 0;
+  private hdrType = 0;
+  private hdrMajor = 0;
+  private hdrMinor = 0;
+  private hdrLength = 0;
   private recLeft = 0;
   private sentClientHello = false;
   private sawServerHello = false;
 
   // Handshake message being assembled: its 4-byte header, then (buffered mode) its body.
-  private readonly mhdr = new Uint8Array(4);
   private mhdrLen = 0;
   private mtype = 0;
   private mlen = 0;
@@ -56,13 +61,12 @@ export class TlsDirection implements DirParser {
     const end = off + len;
     while (p < end) {
       if (this.recLeft === 0) {
-        while (this.hdrLen < RECORD_HEADER_LEN && p < end) this.hdr[this.hdrLen++] = buf[p++];
+        while (this.hdrLen < RECORD_HEADER_LEN && p < end) this.headerByte(buf[p++]);
         if (this.hdrLen < RECORD_HEADER_LEN) break;
         this.hdrLen = 0;
-        const h = this.hdr;
-        const type = h[0];
-        const length = (h[3] << 8) | h[4];
-        if (!isRecordHeader(type, h[1], h[2], length)) {
+        const type = this.hdrType;
+        const length = this.hdrLength;
+        if (!isRecordHeader(type, this.hdrMajor, this.hdrMinor, length)) {
           this.hooks.anomaly(AppAnomaly['tls.bad_record']);
           return DIR_DONE;
         }
@@ -87,6 +91,16 @@ export class TlsDirection implements DirParser {
     this.dropBody();
   }
 
+  private headerByte(b: number): void {
+    switch (this.hdrLen++) {
+      case 0: this.hdrType = b; break;
+      case 1: this.hdrMajor = b; break;
+      case 2: this.hdrMinor = b; break;
+      case 3: this.hdrLength = b << 8; break;
+      default: this.hdrLength |= b;
+    }
+  }
+
   /** Handshake-layer bytes from a record. Returns false when this direction is done. */
   private handshake(buf: Uint8Array, off: number, len: number): boolean {
     let p = off;
@@ -102,14 +116,18 @@ export class TlsDirection implements DirParser {
             continue;
           }
         }
-        while (this.mhdrLen < 4 && p < end) this.mhdr[this.mhdrLen++] = buf[p++];
+        while (this.mhdrLen < 4 && p < end) {
+          const b = buf[p++];
+          if (this.mhdrLen++ === 0) {
+            this.mtype = b;
+            this.mlen = 0;
+          } else this.mlen = (this.mlen << 8) | b;
+        }
         if (this.mhdrLen < 4) break;
-        this.mtype = this.mhdr[0];
-        this.mlen = u24(this.mhdr, 1);
         if (!this.startBuffered()) return false;
         if (this.mlen === 0) {
           this.mhdrLen = 0;
-          if (!this.message(this.mtype, this.mhdr, 4, 4, true)) return false;
+          if (!this.message(this.mtype, EMPTY, 0, 0, true)) return false;
         }
         continue;
       }

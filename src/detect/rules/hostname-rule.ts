@@ -1,8 +1,8 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, ClientHelloFacts, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import { formatIp } from '../../util/ip.js';
 import type { RuleDef } from '../catalog.js';
-import type { Detection, HostnameFact, HttpFacts, TlsFacts } from '../detection.js';
+import type { Detection, HostnameFact, HttpFacts } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
 import { normaliseHostname } from './hostname-match.js';
 import { tlsFactsOf } from './tls-facts.js';
@@ -30,10 +30,10 @@ export class HostnameRuleDetector implements Detector {
         for (const n of ev.names) if (this.test(flow, n, 'dns', at, ctx)) return;
         return;
       case 'tls-client-hello':
-        if (ev.sni !== undefined) this.test(flow, ev.sni, 'tls', at, ctx, tlsFactsOf(ev));
+        if (ev.sni !== undefined) this.test(flow, ev.sni, 'tls', at, ctx, ev);
         return;
       case 'quic-client-hello':
-        if (ev.sni !== undefined) this.test(flow, ev.sni, 'quic', at, ctx, tlsFactsOf(ev));
+        if (ev.sni !== undefined) this.test(flow, ev.sni, 'quic', at, ctx, ev);
         return;
       case 'http-request': {
         const http: HttpFacts = { method: ev.method, target: ev.target };
@@ -50,7 +50,7 @@ export class HostnameRuleDetector implements Detector {
     }
   }
 
-  private test(flow: Flow, raw: string, source: HostnameFact['source'], at: EventTime, ctx: DetectContext, tls?: TlsFacts, http?: HttpFacts): boolean {
+  private test(flow: Flow, raw: string, source: HostnameFact['source'], at: EventTime, ctx: DetectContext, hello?: ClientHelloFacts, http?: HttpFacts): boolean {
     const name = normaliseHostname(raw);
     const why = this.match(name);
     if (why === undefined) return false;
@@ -66,7 +66,8 @@ export class HostnameRuleDetector implements Detector {
       labels: { hostname_match: why },
     };
     if (source === 'resolved') d.destinationDomain = name;
-    if (tls) d.tls = tls;
+    // Fingerprints are computed only now, for an alert (most hellos never get here).
+    if (hello) d.tls = tlsFactsOf(hello);
     if (http) d.http = http;
     return ctx.fire(d);
   }

@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, ClientHelloFacts, EventTime } from '../../applayer/events.js';
 import { tlsVersionText } from '../../applayer/tls/grease.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
@@ -13,7 +13,10 @@ import { isStrongTorSni, isTorCertificatePair, torSniLabel } from './tor-link-na
 export type RelayLookup = (flow: Flow) => IndicatorMatch | undefined;
 
 interface Pending {
-  tls: TlsFacts;
+  /** The ClientHello (its fingerprints are only computed if an alert is raised). */
+  hello: ClientHelloFacts;
+  /** Negotiated version, once the ServerHello is seen. */
+  version?: string;
   /** The SNI's random label when the SNI is Tor-shaped. */
   sniLabel?: string;
   sniStrong: boolean;
@@ -50,7 +53,7 @@ export class TorLinkFingerprintDetector implements Detector {
       case 'tls-client-hello': {
         const label = ev.sni !== undefined ? torSniLabel(ev.sni) : undefined;
         this.pending.set(flow.id, {
-          tls: tlsFactsOf(ev),
+          hello: ev,
           sniLabel: label,
           sniStrong: label !== undefined && isStrongTorSni(label, ev.alpn.length),
           tsSec: at.tsSec,
@@ -62,7 +65,7 @@ export class TorLinkFingerprintDetector implements Detector {
       case 'tls-server-hello': {
         const st = this.pending.get(flow.id);
         if (!st) return;
-        st.tls.version = tlsVersionText(ev.version);
+        st.version = tlsVersionText(ev.version);
         // TLS 1.3: the certificate is encrypted, the SNI is all there is.
         if (ev.version >= 0x0304) this.decideOnSni(flow, st, ctx);
         return;
@@ -71,7 +74,7 @@ export class TorLinkFingerprintDetector implements Detector {
         const st = this.pending.get(flow.id);
         this.pending.delete(flow.id);
         if (!isTorCertificatePair(ev.subjectCN, ev.issuerCN)) return;
-        const tls: TlsFacts = st ? st.tls : {};
+        const tls: TlsFacts = st ? factsOf(st) : {};
         tls.certSubject = ev.subjectCN;
         tls.certIssuer = ev.issuerCN;
         tls.version ??= tlsVersionText(ev.version);
@@ -99,7 +102,7 @@ export class TorLinkFingerprintDetector implements Detector {
   private decideOnSni(flow: Flow, st: Pending, ctx: DetectContext): void {
     this.pending.delete(flow.id);
     if (st.sniLabel === undefined || !st.sniStrong) return;
-    this.fire(flow, ctx, st.tsSec, st.tsNsec, st.packet, st.tls, 'medium', `SNI ${st.tls.sni} without ALPN`, 'sni');
+    this.fire(flow, ctx, st.tsSec, st.tsNsec, st.packet, factsOf(st), 'medium', `SNI ${st.hello.sni} without ALPN`, 'sni');
   }
 
   private fire(flow: Flow, ctx: DetectContext, tsSec: number, tsNsec: number, packet: number, tls: TlsFacts,
@@ -124,4 +127,10 @@ export class TorLinkFingerprintDetector implements Detector {
     if (relay) d.indicators = [relay];
     ctx.fire(d);
   }
+}
+
+function factsOf(st: Pending): TlsFacts {
+  const t = tlsFactsOf(st.hello);
+  if (st.version) t.version = st.version;
+  return t;
 }
