@@ -15,6 +15,8 @@ export interface ClientHelloFacts {
   readonly versions: number[];
   /** ClientHello legacy_version. */
   readonly legacyVersion: number;
+  /** supported_groups offered (GREASE included), in order. */
+  readonly groups: number[];
   readonly ja3: string;
   readonly ja3String: string;
   readonly ja4: string;

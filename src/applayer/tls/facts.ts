@@ -32,6 +32,10 @@ export class ClientHelloInfo implements ClientHelloFacts {
     return this.hello.legacyVersion;
   }
 
+  get groups(): number[] {
+    return this.hello.groups;
+  }
+
   get ja3(): string {
     return (this.j3 ??= ja3(this.hello)).md5;
   }
@@ -46,7 +50,7 @@ export class ClientHelloInfo implements ClientHelloFacts {
 
   /** The facts as plain data (logs, tests, JSON). */
   toJSON(): ClientHelloFacts {
-    return { sni: this.sni, alpn: this.alpn, versions: this.versions, legacyVersion: this.legacyVersion, ja3: this.ja3, ja3String: this.ja3String, ja4: this.ja4 };
+    return { sni: this.sni, alpn: this.alpn, versions: this.versions, legacyVersion: this.legacyVersion, groups: this.groups, ja3: this.ja3, ja3String: this.ja3String, ja4: this.ja4 };
   }
 }
 

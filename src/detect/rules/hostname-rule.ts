@@ -61,11 +61,12 @@ export class HostnameRuleDetector implements Detector {
       tsNsec: at.tsNsec,
       packet: at.packet,
       input: ctx.input,
-      message: message(flow, name, source, this.what, why),
-      hostname: { name, source, match: why },
+      // The name as seen on the wire (case, escapes); matching used the normalised form.
+      message: message(flow, raw, source, this.what, why),
+      hostname: { name: raw, source, match: why },
       labels: { hostname_match: why },
     };
-    if (source === 'resolved') d.destinationDomain = name;
+    if (source === 'resolved') d.destinationDomain = raw;
     // Fingerprints are computed only now, for an alert (most hellos never get here).
     if (hello) d.tls = tlsFactsOf(hello);
     if (http) d.http = http;

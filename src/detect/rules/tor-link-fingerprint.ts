@@ -55,7 +55,7 @@ export class TorLinkFingerprintDetector implements Detector {
         this.pending.set(flow.id, {
           hello: ev,
           sniLabel: label,
-          sniStrong: label !== undefined && isStrongTorSni(label, ev.alpn.length),
+          sniStrong: label !== undefined && isStrongTorSni(label, ev.alpn.length, ev.groups),
           tsSec: at.tsSec,
           tsNsec: at.tsNsec,
           packet: at.packet,
@@ -102,7 +102,7 @@ export class TorLinkFingerprintDetector implements Detector {
   private decideOnSni(flow: Flow, st: Pending, ctx: DetectContext): void {
     this.pending.delete(flow.id);
     if (st.sniLabel === undefined || !st.sniStrong) return;
-    this.fire(flow, ctx, st.tsSec, st.tsNsec, st.packet, factsOf(st), 'medium', `SNI ${st.hello.sni} without ALPN`, 'sni');
+    this.fire(flow, ctx, st.tsSec, st.tsNsec, st.packet, factsOf(st), 'medium', `SNI ${st.hello.sni} with Tor's hello (no ALPN)`, 'sni');
   }
 
   private fire(flow: Flow, ctx: DetectContext, tsSec: number, tsNsec: number, packet: number, tls: TlsFacts,

@@ -28,17 +28,24 @@ export function isTorCertificatePair(subjectCN: string | undefined, issuerCN: st
   return subjectCN !== undefined && issuerCN !== undefined && CERT_SUBJECT.test(subjectCN) && CERT_ISSUER.test(issuerCN);
 }
 
+/** supported_groups code point of secp224r1 (NIST P-224). */
+export const GROUP_P224 = 0x0015;
+
 /**
  * Whether an SNI-only match is strong enough to alert on without the certificate (TLS 1.3 hides it, or
  * the server side was not captured). The SNI pattern alone also fits real sites (www.google.com,
- * www.bing.com are 4-25 letters), so two more traits of Tor's hello are required:
- *  - the random label has at least one digit (2-7): a uniformly random base32 label of 4-25
- *    characters has one with probability 1 - (26/32)^n (56% at 4 characters, 99% at 22); dictionary
- *    names rarely mix digits in;
- *  - no ALPN offered: Tor sets none, while browsers and HTTP clients always offer h2/http/1.1.
- * A Tor client that draws a digit-free label on a TLS 1.3 link is missed on that connection (about 1
- * in 10 over the length range); its other connections, which it opens several of, are caught.
+ * www.bing.com are 4-25 letters), so the hello must also show Tor's own settings:
+ *  - no ALPN offered: Tor sets none, while browsers and HTTP clients always offer h2/http/1.1;
+ *  - and either the random label has a digit (2-7), or the client offers the P-224 group.
+ *    A uniformly random base32 label of n characters has a digit with probability 1 - (26/32)^n
+ *    (56% at 4 characters, 99% at 22); dictionary names rarely mix digits in. Tor sets its own
+ *    group list on its TLS context (tortls_openssl.c); tor 0.4.9 on OpenSSL 3 offers P-256,
+ *    X25519 and P-224, in that order (pcaps/tor-link-tls13.pcap, and a bridge run that drew the
+ *    digit-free SNI www.dkru.com while this rule was written). No browser, curl, or OpenSSL
+ *    default list offers P-224, so it catches the digit-free labels of modern Tor clients.
+ * A digit-free label from a client without P-224 (an old Tor on TLS 1.3) is missed on that
+ * connection; its other connections, which it opens several of, are caught.
  */
-export function isStrongTorSni(label: string, alpnOffered: number): boolean {
-  return alpnOffered === 0 && /[2-7]/.test(label);
+export function isStrongTorSni(label: string, alpnOffered: number, groups: readonly number[]): boolean {
+  return alpnOffered === 0 && (/[2-7]/.test(label) || groups.includes(GROUP_P224));
 }
