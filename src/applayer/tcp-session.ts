@@ -102,9 +102,14 @@ export class TcpSession implements TlsHooks, HttpHooks {
           this.endDir(dir);
           return false;
         }
-        if (n >= len) return true;
-        // Hand-over: the rest goes to the next parser.
-        this.parsers[dir] = parser.next ?? null;
+        if (!parser.next) {
+          if (n >= len) return true;
+          // A parser that stops short without naming a successor has nothing more to read.
+          this.endDir(dir);
+          return false;
+        }
+        // Hand-over (possibly at the very end of this chunk): the rest goes to the next parser.
+        this.parsers[dir] = parser.next;
         parser.close();
         off += n;
         len -= n;

@@ -35,7 +35,11 @@ export function flowText(f: { proto: number; ipVersion: number; a0: number; a1: 
   return `${t} ${formatIp(f.ipVersion, f.a0, f.a1, f.a2, f.a3)}:${f.aPort} -> ${formatIp(f.ipVersion, f.b0, f.b1, f.b2, f.b3)}:${f.bPort}`;
 }
 
-export async function runPipeline(file: string): Promise<PipelineRun> {
+/**
+ * Run the pipeline over `file`. A capture that is malformed part-way (some nDPI fuzz files end in a
+ * truncated record) keeps what was read before the error unless `stopOnError` is true.
+ */
+export async function runPipeline(file: string, opts: { stopOnError?: boolean } = {}): Promise<PipelineRun> {
   const events: SeenEvent[] = [];
   const detections: Detection[] = [];
   const pipeline = new Pipeline({
@@ -52,7 +56,11 @@ export async function runPipeline(file: string): Promise<PipelineRun> {
     events.push({ ev: JSON.parse(JSON.stringify(ev)) as AppEvent, flow: flowText(flow), flowId: flow.id, packet: at.packet });
     orig(flow, ev, at);
   };
-  await readCaptureFile(file, pipeline.onFrame);
+  try {
+    await readCaptureFile(file, pipeline.onFrame);
+  } catch (err) {
+    if (opts.stopOnError !== false) throw err;
+  }
   pipeline.finish();
   return { events, detections, pipeline };
 }
