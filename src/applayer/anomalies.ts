@@ -75,6 +75,8 @@ export const APP_STATS = [
   'quic_client_hellos',
   'stream_depth_reached',
   'ip_fragments_skipped',
+  /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */
+  'dns_first_fragments',
 ] as const;
 
 export type AppStatName = (typeof APP_STATS)[number];

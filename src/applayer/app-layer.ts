@@ -67,12 +67,14 @@ export class AppLayer implements AppContext {
     at.packet = p.frame.index;
     try {
       if (isNew) this.newFlow(flow);
+      const s = flow.app;
       if (p.isFragment) {
-        // Without IP reassembly a fragment's bytes cannot be placed in a stream or a datagram.
-        this.counters.stat(AppStat.ip_fragments_skipped);
+        // Without IP reassembly a fragment's bytes cannot be placed in a stream or a datagram. The
+        // exception: the first fragment of a big DNS answer still holds the header and questions.
+        if (s === UDP_DNS && p.fragOffset === 0 && p.payLen > 0) this.udpDns(flow, p, true);
+        else this.counters.stat(AppStat.ip_fragments_skipped);
         return;
       }
-      const s = flow.app;
       if (s instanceof TcpSession) {
         if (p.proto !== IpProto.TCP) return;
         s.packet(p, dir);
@@ -177,9 +179,11 @@ export class AppLayer implements AppContext {
     if (q.finished) flow.app = APP_DONE;
   }
 
-  private udpDns(flow: Flow, p: Packet): void {
+  private udpDns(flow: Flow, p: Packet, firstFragment = false): void {
     const r = parseDnsMessage(p.buf, p.payOff, p.payOff + p.payLen);
-    if (r.anomaly >= 0) this.counters.anomaly(r.anomaly);
+    // A first fragment is cut short by design, not malformed.
+    if (r.anomaly >= 0 && !(firstFragment && r.anomaly === AppAnomaly['dns.truncated'])) this.counters.anomaly(r.anomaly);
+    if (firstFragment) this.counters.stat(AppStat.dns_first_fragments);
     if (r.message) this.dns(flow, r.message, 'udp');
   }
 
