@@ -128,27 +128,31 @@ export class AppLayer implements AppContext {
 
   dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp'): void {
     this.counters.stat(AppStat.dns_messages);
-    if (msg.questions.length) {
-      this.emit(flow, {
-        kind: 'dns-query',
-        names: msg.questions.map((q) => q.name),
-        qtypes: msg.questions.map((q) => q.type),
-        response: msg.response,
-        id: msg.id,
-        transport,
-      });
+    const qs = msg.questions;
+    if (qs.length) {
+      const names: string[] = [];
+      const qtypes: number[] = [];
+      for (let i = 0; i < qs.length; i++) {
+        names.push(qs[i].name);
+        qtypes.push(qs[i].type);
+      }
+      this.emit(flow, { kind: 'dns-query', names, qtypes, response: msg.response, id: msg.id, transport });
     }
     if (!msg.response || msg.rcode !== 0 || msg.answers.length === 0) return;
     // Addresses are filed under the name the client asked for (the first question), which is the
     // name it will be connecting to, whatever CNAME chain the resolver followed.
-    const asked = msg.questions[0]?.name ?? msg.answers[0].name;
+    const asked = qs.length ? qs[0].name : msg.answers[0].name;
+    let addrs: string[] | undefined;
+    let ttl = Infinity;
     for (const a of msg.answers) {
       if ((a.type !== DnsType.A && a.type !== DnsType.AAAA) || !a.words || !a.version) continue;
       const w = a.words;
       this.cache.insert(a.version, w[0], w[1], w[2], w[3], asked, a.ttl, this.nowMs);
       this.counters.stat(AppStat.dns_answers_cached);
-      this.emit(flow, { kind: 'dns-answer', name: asked, addr: formatIp(a.version, w[0], w[1], w[2], w[3]), ttl: a.ttl });
+      (addrs ??= []).push(formatIp(a.version, w[0], w[1], w[2], w[3]));
+      if (a.ttl < ttl) ttl = a.ttl;
     }
+    if (addrs) this.emit(flow, { kind: 'dns-answer', name: asked, addrs, ttl });
   }
 
   // --- internals ---

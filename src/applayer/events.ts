@@ -25,8 +25,8 @@ export interface ClientHelloFacts {
 export type AppEvent =
   /** A DNS message's question names (queries and responses both carry them). */
   | { kind: 'dns-query'; names: string[]; qtypes: number[]; response: boolean; id: number; transport: 'udp' | 'tcp' }
-  /** One address a DNS response gave for a question name (after any CNAME chain). */
-  | { kind: 'dns-answer'; name: string; addr: string; ttl: number }
+  /** The A/AAAA addresses a DNS response gave for its (first) question name, after any CNAME chain; ttl is the smallest. */
+  | { kind: 'dns-answer'; name: string; addrs: string[]; ttl: number }
   | TlsClientHelloEvent
   | { kind: 'tls-server-hello'; version: number; cipher: number; alpn?: string }
   /** The server's leaf certificate names (TLS <= 1.2: sent in the clear). */

@@ -22,13 +22,15 @@ export const TcpProto = { UNKNOWN: 0, TLS: 1, HTTP: 2, DNS: 3 } as const;
  * port (DNS on 53) or by sniffing the first bytes (TLS, HTTP on any port). The session is finished when
  * neither direction needs more bytes; then the app layer stops looking at the flow.
  */
-export class TcpSession implements TlsHooks, HttpHooks {
+export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
   proto: number = TcpProto.UNKNOWN;
   readonly parsers: [DirParser | null, DirParser | null];
   private readonly streams: [TcpStream | null, TcpStream | null] = [null, null];
-  private readonly synSeq = [0, 0];
-  private readonly synSeen = [false, false];
-  private readonly sinks: [StreamSink | null, StreamSink | null] = [null, null];
+  // The SYN sequence number of each direction, and which were seen (bit 0/1). Plain fields: a session
+  // is made for every TCP flow, so it stays small (a burst of handshakes keeps thousands alive).
+  private syn0 = 0;
+  private syn1 = 0;
+  private synSeen = 0;
 
   // TLS progress, for the tls-done event and for knowing when to stop.
   private tlsClientDir = -1;
@@ -54,9 +56,10 @@ export class TcpSession implements TlsHooks, HttpHooks {
   /** One TCP packet of the flow (any flags, any payload). */
   packet(p: Packet, dir: number): void {
     const flags = p.tcpFlags;
-    if ((flags & TcpFlag.SYN) !== 0 && !this.synSeen[dir]) {
-      this.synSeen[dir] = true;
-      this.synSeq[dir] = p.tcpSeq;
+    if ((flags & TcpFlag.SYN) !== 0 && (this.synSeen & (1 << dir)) === 0) {
+      this.synSeen |= 1 << dir;
+      if (dir === 0) this.syn0 = p.tcpSeq;
+      else this.syn1 = p.tcpSeq;
       this.streams[dir]?.syn(p.tcpSeq);
     }
     if ((flags & TcpFlag.ACK) !== 0) this.streams[1 - dir]?.peerAck(p.tcpAck);
@@ -64,12 +67,12 @@ export class TcpSession implements TlsHooks, HttpHooks {
     if (this.parsers[dir] === UNSTARTED) this.parsers[dir] = new SniffDirection(this, dir, false);
     let s = this.streams[dir];
     if (!s) {
-      s = this.streams[dir] = new TcpStream(this.ctx.streamDepth, this.ctx.budget);
-      if (this.synSeen[dir]) s.syn(this.synSeq[dir]);
+      s = this.streams[dir] = new TcpStream(this.ctx.streamDepth, this.ctx.budget, dir);
+      if ((this.synSeen & (1 << dir)) !== 0) s.syn(dir === 0 ? this.syn0 : this.syn1);
     }
     // Data on a SYN (TCP Fast Open) starts one after the SYN's sequence number.
     const seq = (flags & TcpFlag.SYN) !== 0 ? (p.tcpSeq + 1) >>> 0 : p.tcpSeq;
-    const state = s.segment(seq, p.buf, p.payOff, p.payLen, (this.sinks[dir] ??= this.makeSink(dir)));
+    const state = s.segment(seq, p.buf, p.payOff, p.payLen, this);
     if (state === StreamState.FAILED) {
       this.ctx.counters.anomaly(s.failure);
       this.endDir(dir);
@@ -92,30 +95,29 @@ export class TcpSession implements TlsHooks, HttpHooks {
     }
   }
 
-  private makeSink(dir: number): StreamSink {
-    return (buf, off, len) => {
-      while (len > 0) {
-        const parser = this.parsers[dir];
-        if (parser === null) return false;
-        const n = parser.push(buf, off, len);
-        if (n === DIR_DONE) {
-          this.endDir(dir);
-          return false;
-        }
-        if (!parser.next) {
-          if (n >= len) return true;
-          // A parser that stops short without naming a successor has nothing more to read.
-          this.endDir(dir);
-          return false;
-        }
-        // Hand-over (possibly at the very end of this chunk): the rest goes to the next parser.
-        this.parsers[dir] = parser.next;
-        parser.close();
-        off += n;
-        len -= n;
+  /** In-order bytes of one direction (StreamSink): through its parser, and on through hand-overs. */
+  streamData(dir: number, buf: Uint8Array, off: number, len: number): boolean {
+    while (len > 0) {
+      const parser = this.parsers[dir];
+      if (parser === null) return false;
+      const n = parser.push(buf, off, len);
+      if (n === DIR_DONE) {
+        this.endDir(dir);
+        return false;
       }
-      return this.parsers[dir] !== null;
-    };
+      if (!parser.next) {
+        if (n >= len) return true;
+        // A parser that stops short without naming a successor has nothing more to read.
+        this.endDir(dir);
+        return false;
+      }
+      // Hand-over (possibly at the very end of this chunk): the rest goes to the next parser.
+      this.parsers[dir] = parser.next;
+      parser.close();
+      off += n;
+      len -= n;
+    }
+    return this.parsers[dir] !== null;
   }
 
   /** This direction needs no more bytes. */

@@ -38,6 +38,18 @@ export function u32e(b: Uint8Array, o: number, le: boolean): number {
   return le ? u32le(b, o) : u32(b, o);
 }
 
+/**
+ * `n` bytes at `o` as a latin1 string (one char per byte; never throws on bad UTF-8). One native call
+ * for names and tokens; longer runs go in slices to stay under engines' argument limits.
+ */
+export function latin1(b: Uint8Array, o: number, n: number): string {
+  const end = Math.min(o + n, b.length);
+  if (end - o <= 4096) return String.fromCharCode.apply(null, b.subarray(o, end) as unknown as number[]);
+  let s = '';
+  for (let i = o; i < end; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, Math.min(i + 4096, end)) as unknown as number[]);
+  return s;
+}
+
 /** Bytes as space-separated hex, for error messages ("d4 c3 b2 a1"). */
 export function hexBytes(b: Uint8Array, p: number, n: number): string {
   const out: string[] = [];
@@ -142,10 +154,7 @@ export class ByteCursor {
   /** The next `n` bytes as latin1 text (names on the wire are ASCII; never throws on bad UTF-8). */
   latin1(n: number): string {
     const at = this.take(n);
-    if (at < 0) return '';
-    let s = '';
-    for (let i = at; i < at + n; i++) s += String.fromCharCode(this.buf[i]);
-    return s;
+    return at < 0 ? '' : latin1(this.buf, at, n);
   }
 
   /**

@@ -106,7 +106,7 @@ describe('suricata-verify expectations (Suricata 8 eve.json)', () => {
       const snis = run.events.flatMap((e) => (e.ev.kind === 'tls-client-hello' && e.ev.sni !== undefined ? [e.ev.sni] : []));
       const quic = run.events.flatMap((e) => (e.ev.kind === 'quic-client-hello' ? [e.ev] : []));
       const qnames = run.events.flatMap((e) => (e.ev.kind === 'dns-query' ? e.ev.names : []));
-      const answers = run.events.flatMap((e) => (e.ev.kind === 'dns-answer' ? [canon(e.ev.addr)] : []));
+      const answers = run.events.flatMap((e) => (e.ev.kind === 'dns-answer' ? e.ev.addrs.map(canon) : []));
       for (const s of ex.sni) expect(snis).toContain(s);
       for (const s of ex.quicSni) expect(quic.map((q) => q.sni)).toContain(s);
       for (const a of ex.quicAlpn) expect(quic.flatMap((q) => q.alpn)).toContain(a);

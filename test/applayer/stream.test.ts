@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AppAnomaly } from '../../src/applayer/anomalies.js';
 import { MemoryBudget } from '../../src/applayer/memory.js';
-import { MAX_PENDING, StreamState, TcpStream } from '../../src/applayer/stream/reassembly.js';
+import { MAX_PENDING, StreamState, TcpStream, type StreamSink } from '../../src/applayer/stream/reassembly.js';
+
+/** A sink from a function (the session is the sink in the product). */
+const fn = (f: (b: Uint8Array, o: number, n: number) => boolean): StreamSink => ({ streamData: (_d, b, o, n) => f(b, o, n) });
 
 /** A stream of `data` cut into segments; feed them in a chosen order and collect what comes out. */
 function run(data: Uint8Array, cuts: number[], order: number[], opts: { isn?: number; depth?: number; budget?: number; sinkStopsAfter?: number } = {}) {
@@ -12,10 +15,10 @@ function run(data: Uint8Array, cuts: number[], order: number[], opts: { isn?: nu
   const bounds = [0, ...cuts, data.length];
   const segs = bounds.slice(0, -1).map((b, i) => ({ seq: (isn + 1 + b) >>> 0, bytes: data.subarray(b, bounds[i + 1]) }));
   const got: number[] = [];
-  const sink = (b: Uint8Array, o: number, n: number): boolean => {
+  const sink = fn((b, o, n) => {
     for (let i = 0; i < n; i++) got.push(b[o + i]);
     return opts.sinkStopsAfter === undefined || got.length < opts.sinkStopsAfter;
-  };
+  });
   for (const i of order) s.segment(segs[i].seq, segs[i].bytes, 0, segs[i].bytes.length, sink);
   return { got: Uint8Array.from(got), s, budget };
 }
@@ -44,7 +47,7 @@ describe('TCP reassembly (src/applayer/stream/reassembly.ts)', () => {
     const s = new TcpStream(65536, budget);
     s.syn(0);
     const got: number[] = [];
-    const sink = (b: Uint8Array, o: number, n: number): boolean => { for (let i = 0; i < n; i++) got.push(b[o + i]); return true; };
+    const sink = fn((b, o, n) => { for (let i = 0; i < n; i++) got.push(b[o + i]); return true; });
     s.segment(1, data.subarray(0, 20), 0, 20, sink);
     s.segment(11, data.subarray(10, 40), 0, 30, sink);
     expect(Uint8Array.from(got)).toEqual(data.subarray(0, 40));
@@ -55,7 +58,7 @@ describe('TCP reassembly (src/applayer/stream/reassembly.ts)', () => {
     const s = new TcpStream(65536, budget);
     s.syn(0);
     const got: number[] = [];
-    const sink = (b: Uint8Array, o: number, n: number): boolean => { for (let i = 0; i < n; i++) got.push(b[o + i]); return true; };
+    const sink = fn((b, o, n) => { for (let i = 0; i < n; i++) got.push(b[o + i]); return true; });
     s.segment(41, data.subarray(40, 80), 0, 40, sink);
     s.segment(21, data.subarray(20, 60), 0, 40, sink);
     s.segment(1, data.subarray(0, 30), 0, 30, sink);
@@ -71,7 +74,7 @@ describe('TCP reassembly (src/applayer/stream/reassembly.ts)', () => {
     const budget = new MemoryBudget(1 << 20);
     const s = new TcpStream(65536, budget);
     s.syn(0);
-    const sink = (): boolean => true;
+    const sink = fn(() => true);
     s.segment(1, data, 0, 10, sink);
     s.segment(21, data, 20, 10, sink); // 11..20 missing
     s.peerAck(11); // not beyond the hole
@@ -85,7 +88,7 @@ describe('TCP reassembly (src/applayer/stream/reassembly.ts)', () => {
   it(`more than ${MAX_PENDING} segments behind a hole: gives up (stream.reorder_overflow)`, () => {
     const s = new TcpStream(65536, new MemoryBudget(1 << 20));
     s.syn(0);
-    for (let i = 0; i <= MAX_PENDING; i++) s.segment(1 + 10 + i * 2, data, 0, 1, () => true);
+    for (let i = 0; i <= MAX_PENDING; i++) s.segment(1 + 10 + i * 2, data, 0, 1, fn(() => true));
     expect(s.state).toBe(StreamState.FAILED);
     expect(s.failure).toBe(AppAnomaly['stream.reorder_overflow']);
   });
@@ -108,8 +111,9 @@ describe('TCP reassembly (src/applayer/stream/reassembly.ts)', () => {
   it('without a SYN the stream starts at the first data seen', () => {
     const s = new TcpStream(65536, new MemoryBudget(1 << 20));
     const got: number[] = [];
-    s.segment(5000, data, 0, 10, (b, o, n) => { for (let i = 0; i < n; i++) got.push(b[o + i]); return true; });
-    s.segment(5010, data, 10, 10, (b, o, n) => { for (let i = 0; i < n; i++) got.push(b[o + i]); return true; });
+    const sink = fn((b, o, n) => { for (let i = 0; i < n; i++) got.push(b[o + i]); return true; });
+    s.segment(5000, data, 0, 10, sink);
+    s.segment(5010, data, 10, 10, sink);
     expect(Uint8Array.from(got)).toEqual(data.subarray(0, 20));
   });
 });

@@ -75,3 +75,27 @@ describe('Tor link names (src/detect/rules/tor-link-names.ts)', () => {
     expect(isStrongTorSni('ct7ctrgb6cr7', 1, [GROUP_P224])).toBe(false);
   });
 });
+
+describe('quick rejects agree with the rules', () => {
+  it('never reject a name the rules match', async () => {
+    const { mayMatchTor, mayMatchTorrent } = await import('../../src/detect/rules/hostname-match.js');
+    const names = ['foo.onion', 'FOO.ONION.', 'x.exit', 'y.Tor', 'a.onion.to', 'onion.to', 'x.tor2web.org', 'a.onion.in.net', 'b.darknet.to',
+      'utorrent.com', 'Vuze.example', 'AZUREUS', ...ORDINARY, 'onion.toolbox.example', 'www.google.com'];
+    for (const n of names) {
+      if (tor(n) !== undefined) expect(mayMatchTor(n), n).toBe(true);
+      if (torrent(n) !== undefined) expect(mayMatchTorrent(n), n).toBe(true);
+    }
+    expect(mayMatchTor('storage.googleapis.com')).toBe(false);
+    expect(mayMatchTorrent('mentor.com')).toBe(false);
+  });
+});
+
+describe('DNS presentation escapes', () => {
+  it('an escaped dot inside a label is not a label boundary', () => {
+    expect(tor('foo\\.onion')).toBeUndefined();
+    expect(tor('a.foo\\.onion')).toBeUndefined();
+    expect(tor('a\\.b.onion')).toBe('.onion');
+    expect(tor('x\\032y.onion.to')).toBe('tor2web:onion.to');
+    expect(tor('x.onion\\.to')).toBeUndefined();
+  });
+});

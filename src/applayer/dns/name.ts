@@ -1,3 +1,4 @@
+import { latin1 } from '../../util/bytes.js';
 import { AppAnomaly } from '../anomalies.js';
 
 /**
@@ -86,8 +87,14 @@ function fail(out: NameResult, id: number): boolean {
   return false;
 }
 
-/** One label in presentation form. The common case (LDH and '_') is a plain latin1 string. */
+/** One label in presentation form. The common case (printable, no '.' or '\\') is one native call. */
 function labelText(buf: Uint8Array, at: number, len: number): string {
+  let plain = true;
+  for (let i = at; i < at + len && plain; i++) {
+    const c = buf[i];
+    plain = c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c;
+  }
+  if (plain) return latin1(buf, at, len);
   let s = '';
   for (let i = at; i < at + len; i++) {
     const c = buf[i];

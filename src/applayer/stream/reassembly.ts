@@ -19,8 +19,13 @@ import type { MemoryBudget } from '../memory.js';
  */
 export const StreamState = { ACTIVE: 0, DONE: 1, FAILED: 2 } as const;
 
-/** Receives in-order bytes; returns false when it needs no more of this direction. */
-export type StreamSink = (buf: Uint8Array, off: number, len: number) => boolean;
+/**
+ * Receives in-order bytes of direction `dir`; returns false when it needs no more of that direction.
+ * An object with a method (the session), not a closure per stream: nothing is allocated per flow for it.
+ */
+export interface StreamSink {
+  streamData(dir: number, buf: Uint8Array, off: number, len: number): boolean;
+}
 
 export const MAX_PENDING = 16;
 
@@ -50,6 +55,8 @@ export class TcpStream {
   constructor(
     private readonly depth: number,
     private readonly budget: MemoryBudget,
+    /** Direction index handed to the sink. */
+    readonly dir = 0,
   ) {}
 
   /** The SYN (or SYN-ACK) of this direction: data starts one after its sequence number. */
@@ -103,7 +110,7 @@ export class TcpStream {
     const n = len < room ? len : room;
     this.next = (this.next + len) >>> 0;
     this.delivered += n;
-    const more = sink(buf, off, n);
+    const more = sink.streamData(this.dir, buf, off, n);
     if (!more || this.delivered >= this.depth) {
       this.state = StreamState.DONE;
       this.dropPending();

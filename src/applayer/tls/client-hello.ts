@@ -1,4 +1,4 @@
-import { ByteCursor } from '../../util/bytes.js';
+import { latin1, u16 } from '../../util/bytes.js';
 import { TlsExt } from './grease.js';
 
 /**
@@ -28,96 +28,107 @@ export interface ClientHello {
 /** Most list entries read per list (cipher suites, groups...): real ClientHellos have under 100. */
 const MAX_LIST = 512;
 
-const cur = new ByteCursor();
-const ext = new ByteCursor();
-
 /**
  * Parse a ClientHello body `buf[off, end)` (after the 4-byte handshake header). Returns undefined when
- * the body is malformed: a length that lies about what follows, a list with an odd byte count.
+ * the part before the extensions is malformed (a length that lies about what follows, an odd cipher
+ * list); a fault inside the extensions keeps what came before it and sets `malformed`.
+ * Plain index arithmetic, every read checked against the enclosing length: this runs once per TLS
+ * connection, mostly before the JIT has optimised it, so it is kept to few calls.
  */
 export function parseClientHello(buf: Uint8Array, off: number, end: number): ClientHello | undefined {
-  const c = cur.reset(buf, off, end);
-  const hello: ClientHello = { legacyVersion: c.u16(), ciphers: [], extensions: [], alpn: [], supportedVersions: [], groups: [], pointFormats: [], sigAlgs: [], malformed: false };
-  c.skip(32); // random
-  c.skip(c.u8()); // legacy_session_id (<= 32, not checked: only skipped)
-  const cipherLen = c.u16();
-  if ((cipherLen & 1) !== 0 || cipherLen === 0) return undefined;
-  const outer = c.enter(cipherLen);
-  while (c.has(2)) pushCapped(hello.ciphers, c.u16());
-  c.leave(outer);
-  c.skip(c.u8()); // compression methods
-  if (c.err) return undefined;
-  if (c.remaining === 0) return hello; // no extensions block (SSL 3.0 / early TLS clients)
-  const extLen = c.u16();
+  let p = off;
+  if (end - p < 35) return undefined;
+  const legacyVersion = u16(buf, p);
+  p += 34; // version, random
+  p += 1 + buf[p]; // legacy_session_id
+  if (end - p < 2) return undefined;
+  const cipherLen = u16(buf, p);
+  p += 2;
+  if ((cipherLen & 1) !== 0 || cipherLen === 0 || end - p < cipherLen) return undefined;
+  const ciphers: number[] = [];
+  for (let i = p; i < p + cipherLen && ciphers.length < MAX_LIST; i += 2) ciphers.push(u16(buf, i));
+  p += cipherLen;
+  if (end - p < 1 || end - p - 1 < buf[p]) return undefined;
+  p += 1 + buf[p]; // compression methods
+  const hello: ClientHello = { legacyVersion, ciphers, extensions: [], alpn: [], supportedVersions: [], groups: [], pointFormats: [], sigAlgs: [], malformed: false };
+  if (p === end) return hello; // no extensions block (SSL 3.0 / early TLS clients)
+  if (end - p < 2) return undefined;
+  let extEnd = p + 2 + u16(buf, p);
+  p += 2;
   // A block longer than what is there: read what is there, and say the hello was malformed.
-  c.enter(Math.min(extLen, c.remaining));
-  if (c.err) return undefined;
-  if (extLen > c.remaining) hello.malformed = true;
-  while (c.remaining > 0) {
-    const type = c.u16();
-    const len = c.u16();
-    const at = c.take(len);
-    if (c.err) {
+  if (extEnd > end) {
+    hello.malformed = true;
+    extEnd = end;
+  }
+  while (p < extEnd) {
+    if (extEnd - p < 4) {
       hello.malformed = true;
       break;
     }
-    pushCapped(hello.extensions, type);
-    if (!extension(hello, type, buf, at, at + len)) hello.malformed = true;
+    const type = u16(buf, p);
+    const len = u16(buf, p + 2);
+    p += 4;
+    if (extEnd - p < len) {
+      hello.malformed = true;
+      break;
+    }
+    if (hello.extensions.length < MAX_LIST) hello.extensions.push(type);
+    if (!extension(hello, type, buf, p, p + len)) hello.malformed = true;
+    p += len;
   }
   return hello;
 }
 
-function pushCapped(list: number[], v: number): void {
-  if (list.length < MAX_LIST) list.push(v);
+/** u16 list with a `lenBytes`-byte length prefix at `off`, into `out`; false when the length lies. */
+function u16List(buf: Uint8Array, off: number, end: number, lenBytes: 1 | 2, out: number[]): boolean {
+  if (end - off < lenBytes) return false;
+  const n = lenBytes === 1 ? buf[off] : u16(buf, off);
+  const start = off + lenBytes;
+  if (end - start < n) return false;
+  for (let i = start; i + 1 < start + n && out.length < MAX_LIST; i += 2) out.push(u16(buf, i));
+  return true;
 }
 
 function extension(h: ClientHello, type: number, buf: Uint8Array, off: number, end: number): boolean {
-  const e = ext.reset(buf, off, end);
   switch (type) {
     case TlsExt.SERVER_NAME: {
-      if (e.remaining === 0) return true; // empty in a ServerHello echo; tolerated here too
-      const o = e.enter(e.u16());
-      while (e.remaining > 0 && !e.err) {
-        const nameType = e.u8();
-        const n = e.u16();
-        const text = e.latin1(n);
-        if (nameType === 0 && h.sni === undefined && !e.err) h.sni = text;
+      if (end === off) return true; // empty in a ServerHello echo; tolerated here too
+      if (end - off < 2) return false;
+      const listEnd = off + 2 + u16(buf, off);
+      if (listEnd > end) return false;
+      for (let q = off + 2; q < listEnd; ) {
+        if (listEnd - q < 3) return false;
+        const n = u16(buf, q + 1);
+        if (listEnd - q - 3 < n) return false;
+        if (buf[q] === 0 && h.sni === undefined) h.sni = latin1(buf, q + 3, n);
+        q += 3 + n;
       }
-      e.leave(o);
-      break;
+      return true;
     }
     case TlsExt.ALPN: {
-      const o = e.enter(e.u16());
-      while (e.remaining > 0 && !e.err && h.alpn.length < MAX_LIST) h.alpn.push(e.latin1(e.u8()));
-      e.leave(o);
-      break;
+      if (end - off < 2) return false;
+      const listEnd = off + 2 + u16(buf, off);
+      if (listEnd > end) return false;
+      for (let q = off + 2; q < listEnd && h.alpn.length < MAX_LIST; ) {
+        const n = buf[q];
+        if (listEnd - q - 1 < n) return false;
+        h.alpn.push(latin1(buf, q + 1, n));
+        q += 1 + n;
+      }
+      return true;
     }
-    case TlsExt.SUPPORTED_VERSIONS: {
-      const o = e.enter(e.u8());
-      while (e.has(2)) pushCapped(h.supportedVersions, e.u16());
-      e.leave(o);
-      break;
-    }
-    case TlsExt.SUPPORTED_GROUPS: {
-      const o = e.enter(e.u16());
-      while (e.has(2)) pushCapped(h.groups, e.u16());
-      e.leave(o);
-      break;
-    }
+    case TlsExt.SUPPORTED_VERSIONS:
+      return u16List(buf, off, end, 1, h.supportedVersions);
+    case TlsExt.SUPPORTED_GROUPS:
+      return u16List(buf, off, end, 2, h.groups);
+    case TlsExt.SIGNATURE_ALGORITHMS:
+      return u16List(buf, off, end, 2, h.sigAlgs);
     case TlsExt.EC_POINT_FORMATS: {
-      const o = e.enter(e.u8());
-      while (e.has(1)) pushCapped(h.pointFormats, e.u8());
-      e.leave(o);
-      break;
-    }
-    case TlsExt.SIGNATURE_ALGORITHMS: {
-      const o = e.enter(e.u16());
-      while (e.has(2)) pushCapped(h.sigAlgs, e.u16());
-      e.leave(o);
-      break;
+      if (end - off < 1 || end - off - 1 < buf[off]) return false;
+      for (let i = off + 1; i < off + 1 + buf[off] && h.pointFormats.length < MAX_LIST; i++) h.pointFormats.push(buf[i]);
+      return true;
     }
     default:
       return true;
   }
-  return !e.err;
 }

@@ -19,6 +19,8 @@ export class HostnameRuleDetector implements Detector {
     private readonly rule: RuleDef,
     /** Why a normalised name matches, or undefined. */
     private readonly match: (n: string) => string | undefined,
+    /** A cheap test on the raw name: false when it certainly does not match (skips normalising). */
+    private readonly mayMatch: (raw: string) => boolean,
     /** How the message names the match ("a Tor name", "a torrent name"). */
     private readonly what: string,
   ) {}
@@ -51,6 +53,7 @@ export class HostnameRuleDetector implements Detector {
   }
 
   private test(flow: Flow, raw: string, source: HostnameFact['source'], at: EventTime, ctx: DetectContext, hello?: ClientHelloFacts, http?: HttpFacts): boolean {
+    if (!this.mayMatch(raw)) return false;
     const name = normaliseHostname(raw);
     const why = this.match(name);
     if (why === undefined) return false;

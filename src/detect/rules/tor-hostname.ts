@@ -1,5 +1,5 @@
 import { ruleById } from '../catalog.js';
-import { torHostnameMatch } from './hostname-match.js';
+import { mayMatchTor, torHostnameMatch } from './hostname-match.js';
 import { HostnameRuleDetector } from './hostname-rule.js';
 
 /**
@@ -9,6 +9,6 @@ import { HostnameRuleDetector } from './hostname-rule.js';
  */
 export class TorHostnameDetector extends HostnameRuleDetector {
   constructor() {
-    super('tor-hostname', ruleById('tor-hostname')!, torHostnameMatch, 'a Tor name');
+    super('tor-hostname', ruleById('tor-hostname')!, torHostnameMatch, mayMatchTor, 'a Tor name');
   }
 }

@@ -52,6 +52,8 @@ export class TorLinkFingerprintDetector implements Detector {
     switch (ev.kind) {
       case 'tls-client-hello': {
         const label = ev.sni !== undefined ? torSniLabel(ev.sni) : undefined;
+        // Only a Tor-shaped SNI needs remembering: the certificate alone decides the others.
+        if (label === undefined) return;
         this.pending.set(flow.id, {
           hello: ev,
           sniLabel: label,
@@ -74,6 +76,7 @@ export class TorLinkFingerprintDetector implements Detector {
         const st = this.pending.get(flow.id);
         this.pending.delete(flow.id);
         if (!isTorCertificatePair(ev.subjectCN, ev.issuerCN)) return;
+        // Without a Tor-shaped SNI (none remembered) the certificate pair alone is the evidence.
         const tls: TlsFacts = st ? factsOf(st) : {};
         tls.certSubject = ev.subjectCN;
         tls.certIssuer = ev.issuerCN;

@@ -28,9 +28,14 @@ export const TOR2WEB_DOMAINS: readonly string[] = [
 ];
 
 const SET: ReadonlySet<string> = new Set(TOR2WEB_DOMAINS);
+/** Every listed domain's second-to-last label (onion, tor2web, darknet, in): a name whose own
+ * second-to-last label is not one of these cannot match, which rejects almost every name at once. */
+const SECOND_LEVEL: ReadonlySet<string> = new Set(TOR2WEB_DOMAINS.map((d) => d.split('.').slice(-2)[0]));
 
 /** The tor2web domain `name` (lowercase, no trailing dot) is or sits under, if any. */
 export function tor2webDomain(name: string): string | undefined {
+  const last = name.lastIndexOf('.');
+  if (last <= 0 || !SECOND_LEVEL.has(name.slice(name.lastIndexOf('.', last - 1) + 1, last))) return undefined;
   // Every suffix that starts at a label boundary: a.b.onion.to, b.onion.to, onion.to, to.
   for (let i = 0; ; ) {
     const suffix = name.slice(i);

@@ -1,5 +1,5 @@
 import { ruleById } from '../catalog.js';
-import { torrentHostnameMatch } from './hostname-match.js';
+import { mayMatchTorrent, torrentHostnameMatch } from './hostname-match.js';
 import { HostnameRuleDetector } from './hostname-rule.js';
 
 /**
@@ -9,6 +9,6 @@ import { HostnameRuleDetector } from './hostname-rule.js';
  */
 export class TorrentHostnameDetector extends HostnameRuleDetector {
   constructor() {
-    super('torrent-hostname', ruleById('torrent-hostname')!, torrentHostnameMatch, 'a BitTorrent name');
+    super('torrent-hostname', ruleById('torrent-hostname')!, torrentHostnameMatch, mayMatchTorrent, 'a BitTorrent name');
   }
 }
