@@ -8,6 +8,7 @@ import type { AppEvent } from '../../src/applayer/events.js';
 import { readCaptureFile } from '../../src/capture/file/open.js';
 import { RULE_IDS } from '../../src/detect/catalog.js';
 import type { Detection } from '../../src/detect/detection.js';
+import type { Detector } from '../../src/detect/detector.js';
 import { createDetectors } from '../../src/pipeline/assemble.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { DEFAULT_TIMEOUTS } from '../../src/flow/table.js';
@@ -39,14 +40,14 @@ export function flowText(f: { proto: number; ipVersion: number; a0: number; a1: 
  * Run the pipeline over `file`. A capture that is malformed part-way (some nDPI fuzz files end in a
  * truncated record) keeps what was read before the error unless `stopOnError` is true.
  */
-export async function runPipeline(file: string, opts: { stopOnError?: boolean } = {}): Promise<PipelineRun> {
+export async function runPipeline(file: string, opts: { stopOnError?: boolean; detectors?: Detector[] } = {}): Promise<PipelineRun> {
   const events: SeenEvent[] = [];
   const detections: Detection[] = [];
   const pipeline = new Pipeline({
     homeNet: CidrSet.parse(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']),
     maxFlows: 100_000,
     timeouts: DEFAULT_TIMEOUTS,
-    detectors: createDetectors(),
+    detectors: opts.detectors ?? createDetectors(),
     enabledRules: new Set(RULE_IDS),
     onDetection: (d) => detections.push(d),
   });
