@@ -31,7 +31,7 @@ const ORACLES = [
 const OWN = readdirSync(PCAPS).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(PCAPS, f));
 
 function tshark(file: string, filter: string, fields: string[]): string[][] {
-  const args = ['-n', '-r', file, '-o', 'tls.desegment_ssl_records:TRUE', '-Y', filter, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f'];
+  const args = ['-n', '-r', file, '-o', 'tls.desegment_ssl_records:TRUE', '-Y', filter, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const f of fields) args.push('-e', f);
   const out = execFileSync('tshark', args, { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 }).toString();
   return out.split('\n').filter(Boolean).map((l) => l.split('\t'));
@@ -60,17 +60,23 @@ describe('names and JA3 against tshark', () => {
         if (ev.kind === 'dns-query') for (const n of ev.names) dns.add(n);
         if (ev.kind === 'http-request' && ev.host !== undefined) http.add(ev.host);
       }
-      const tSni = new Set(tshark(file, 'tls.handshake.type==1 && tls.handshake.extensions_server_name', ['tls.handshake.extensions_server_name']).map((r) => r[0]));
-      // DNS on port 53, as torwatch reads it (tshark also decodes mDNS/LLMNR and ICMP-quoted DNS).
-      const tDns = new Set(tshark(file, 'dns && (udp.port==53 || tcp.port==53) && !icmp && !icmpv6 && dns.qry.name', ['dns.qry.name']).map((r) => r[0]));
-      const tHttp = new Set(tshark(file, 'http.request && http.host', ['http.host']).map((r) => r[0].replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase()));
+      // One tshark pass per capture. DNS counts on port 53 only, as torwatch reads it (tshark also
+      // decodes mDNS/LLMNR and DNS quoted in ICMP errors).
+      const F = ['frame.protocols', 'tls.handshake.type', 'tls.handshake.extensions_server_name', 'tls.handshake.ja3', 'ip.src', 'ipv6.src',
+        'tcp.srcport', 'ip.dst', 'ipv6.dst', 'tcp.dstport', 'udp.port', 'tcp.port', 'dns.qry.name', 'http.request.method', 'http.host'];
+      const rows = tshark(file, '(tls.handshake.type==1 || dns || http.request) && !icmp && !icmpv6', F).map((r) => Object.fromEntries(F.map((f, i) => [f, r[i] ?? ''])));
+      const tSni = new Set(rows.filter((r) => r['tls.handshake.type'].split(',').includes('1') && r['tls.handshake.extensions_server_name']).map((r) => r['tls.handshake.extensions_server_name'].split(',')[0]));
+      const tDns = new Set(rows.filter((r) => r['dns.qry.name'] && /(^|,)53(,|$)/.test(r['udp.port'] || r['tcp.port'])).map((r) => r['dns.qry.name'].split(',')[0]));
+      const tHttp = new Set(rows.filter((r) => r['http.request.method'] && r['http.host']).map((r) => r['http.host'].replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase()));
       expect([...sni].sort()).toEqual([...tSni].sort());
       expect([...dns].sort()).toEqual([...tDns].sort());
       expect([...http].sort()).toEqual([...tHttp].sort());
-      const rows = tshark(file, 'tls.handshake.type==1 && tcp', ['ip.src', 'ipv6.src', 'tcp.srcport', 'ip.dst', 'ipv6.dst', 'tcp.dstport', 'tls.handshake.ja3']);
-      for (const [s4, s6, sp, d4, d6, dp, j] of rows) {
-        const key = [`${canon(s4 || s6)}:${sp}`, `${canon(d4 || d6)}:${dp}`].sort().join(' ');
-        expect(ja3.get(key), key).toBe(j);
+      for (const r of rows) {
+        if (!r['tls.handshake.type'].split(',').includes('1') || !r['tcp.srcport'] || !r['tls.handshake.ja3']) continue;
+        // Tunnelled packets list every layer's address: the innermost (last) one is the flow's.
+        const last = (v: string): string => v.split(',').pop()!;
+        const key = [`${canon(last(r['ip.src'] || r['ipv6.src']))}:${last(r['tcp.srcport'])}`, `${canon(last(r['ip.dst'] || r['ipv6.dst']))}:${last(r['tcp.dstport'])}`].sort().join(' ');
+        expect(ja3.get(key), key).toBe(r['tls.handshake.ja3'].split(',')[0]);
       }
     });
   }

@@ -1,3 +1,5 @@
+import { latin1 } from '../../util/bytes.js';
+
 /**
  * An HTTP/1.x request head (RFC 9112 3 and 5): request line, then header fields up to the empty line.
  * Reports the method, the request target, the Host header, and what the body framing is, so that the
@@ -31,15 +33,9 @@ export function headEnd(buf: Uint8Array, off: number, end: number): number {
   return -1;
 }
 
-function latin1(buf: Uint8Array, off: number, end: number): string {
-  let s = '';
-  for (let i = off; i < end; i++) s += String.fromCharCode(buf[i]);
-  return s;
-}
-
 /** Parse a complete head `buf[off, end)` (as found by headEnd). */
 export function parseRequestHead(buf: Uint8Array, off: number, end: number): HttpHeadResult {
-  const lines = latin1(buf, off, end).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = latin1(buf, off, end - off).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const first = lines[0].split(' ');
   if (first.length !== 3 || !TCHAR.test(first[0]) || first[1].length === 0 || !/^HTTP\/\d\.\d$/.test(first[2])) {
     return { error: 'http.bad_request_line' };
