@@ -1,5 +1,9 @@
 #!/usr/bin/python3
-"""Derive the expected `tor-port-private` alerts of each regression capture.
+"""Derive the expected alerts of each regression capture.
+
+tor-port-private is derived here; the app-layer rules (tor-hostname, torrent-hostname,
+tor-link-fingerprint) and destination.domain in scripts/pcaps/expected_app.py, the same way:
+facts from tshark, rules as SPEC.md states them.
 
 The packet facts come from tshark (Wireshark 4.0 dissectors, IPv4 reassembly on,
 its Community ID post-dissector enabled), not from torwatch. This script only
@@ -39,6 +43,9 @@ import struct
 import subprocess
 import sys
 from dataclasses import dataclass
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import expected_app  # noqa: E402  (next to this script)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PCAPS = os.path.join(ROOT, "pcaps")
@@ -173,6 +180,7 @@ def expected_alerts(path: str) -> list[dict[str, object]]:
         if not in_any(src[0], SOURCE_NETS) or in_any(dst[0], EXCLUDED_DEST):
             continue
         alerts.append({
+            "_epoch": flow.first_time,
             "rule.id": RULE_ID,
             "source.ip": src[0],
             "source.port": src[1],
@@ -182,8 +190,19 @@ def expected_alerts(path: str) -> list[dict[str, object]]:
             "network.community_id": flow.community_id,
             "@timestamp": iso_time(flow.first_time, digits),
         })
-    alerts.sort(key=lambda a: str(a["@timestamp"]))
+    app, _cache, extra = expected_app.app_alerts(path, iso_time, digits)
+    # Every alert of any rule names its destination when DNS answered for it earlier.
+    for a in alerts:
+        dom = expected_app.domain_at(extra["answers"], str(a["destination.ip"]), float(_epoch(a, path)))
+        if dom:
+            a["destination.domain"] = dom
+    alerts += app
+    alerts.sort(key=lambda a: (str(a["@timestamp"]), str(a["rule.id"])))
     return alerts
+
+
+def _epoch(a: dict, path: str) -> str:
+    return str(a.pop("_epoch"))
 
 
 def capture_files() -> list[str]:

@@ -3,17 +3,19 @@
 # from them with tshark, and check the result. Run as root on Linux:
 #   sudo bash scripts/pcaps/make-all.sh
 # Needs (Debian 12 packages): tcpdump tshark (dumpcap, capinfos) iproute2 ethtool
-# curl openssl python3 python3-scapy openvswitch-switch xxd tor (make-tor-private.sh: a private
-# Tor network, about three minutes).
+# curl openssl python3 python3-scapy openvswitch-switch xxd dnsutils (dig) tor (make-tor-private.sh:
+# a private Tor network, about three minutes).
 # Each generator creates its own network namespaces and removes them (and every
-# process it started) on exit, also on failure. Takes about a minute.
+# process it started) on exit, also on failure. Takes a minute or two (make-tor-link.sh
+# repeats its TLS 1.3 run until Tor draws a digit-free SNI label).
 set -euo pipefail
 D=$(cd "$(dirname "$0")" && pwd)
 
 [[ $(id -u) -eq 0 ]] || { echo "make-all.sh: run as root (network namespaces)" >&2; exit 1; }
 
 for gen in make-mix.sh make-midstream.sh make-multi-if.sh make-vlan.sh make-ipv6.sh \
-           make-fragments.sh make-tunnels.sh make-vxlan.sh make-mpls.sh make-tor-private.sh; do
+           make-fragments.sh make-tunnels.sh make-vxlan.sh make-mpls.sh make-tor-private.sh \
+           make-hostnames.sh make-tor-link.sh; do
   echo "== $gen" >&2
   # OVS prints its startup log lines on stderr; keep only the other messages.
   bash "$D/$gen" 2>&1 | sed '/|INFO|/d' >&2

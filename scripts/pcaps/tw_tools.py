@@ -15,12 +15,23 @@ Usage (run inside a network namespace with `ip netns exec NS`):
   tw_tools.py udp-sink   --bind IP --port P
   tw_tools.py udp-send   --bind IP --to IP --port P [--size N]
   tw_tools.py bigendian  IN.pcap OUT.pcap
+  tw_tools.py dns-server --bind IP [--bind IP...] [--port 53]
+                         [--a NAME=IP]... [--aaaa NAME=IP]... [--cname NAME=TARGET]...
+  tw_tools.py connect-proxy --bind IP --port P [--map HOST=IP]...
+
+dns-server answers A/AAAA questions over UDP and TCP from the records given (following
+CNAMEs it knows), NXDOMAIN for any other name (and for .onion, as RFC 7686 asks of
+resolvers). It is a stand-in for a recursive resolver that dig can query; the messages
+are built here with name compression, as resolvers send them.
+connect-proxy is an HTTP CONNECT proxy (RFC 9110 9.3.6): it answers 200 and relays
+bytes to the mapped address (no DNS), like squid or tinyproxy would.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -120,6 +131,176 @@ def udp_send(args: argparse.Namespace) -> None:
     sock.close()
 
 
+# --- a small authoritative-style DNS responder (RFC 1035) ---------------------
+
+DNS_A, DNS_CNAME, DNS_AAAA = 1, 5, 28
+
+
+def dns_read_name(msg: bytes, off: int) -> tuple[str, int]:
+    # Queries from dig are uncompressed; a pointer is followed anyway (at most 16).
+    labels, jumps, end = [], 0, -1
+    while True:
+        n = msg[off]
+        if n & 0xC0 == 0xC0:
+            if end < 0:
+                end = off + 2
+            off = ((n & 0x3F) << 8) | msg[off + 1]
+            jumps += 1
+            if jumps > 16:
+                raise ValueError("pointer loop")
+            continue
+        if n == 0:
+            return ".".join(labels), (end if end >= 0 else off + 1)
+        labels.append(msg[off + 1:off + 1 + n].decode("latin1"))
+        off += 1 + n
+
+
+def dns_encode_name(name: str) -> bytes:
+    out = b""
+    for label in name.rstrip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode("latin1")
+    return out + b"\x00"
+
+
+class DnsZone:
+    def __init__(self, a: list[str], aaaa: list[str], cname: list[str]) -> None:
+        self.records: dict[tuple[str, int], list[bytes]] = {}
+        self.cnames: dict[str, str] = {}
+        for item in a:
+            name, ip = item.split("=", 1)
+            self.records.setdefault((name.lower(), DNS_A), []).append(socket.inet_pton(socket.AF_INET, ip))
+        for item in aaaa:
+            name, ip = item.split("=", 1)
+            self.records.setdefault((name.lower(), DNS_AAAA), []).append(socket.inet_pton(socket.AF_INET6, ip))
+        for item in cname:
+            name, target = item.split("=", 1)
+            self.cnames[name.lower()] = target
+
+    def answer(self, query: bytes) -> bytes:
+        qid, flags, qd = struct.unpack("!HHH", query[:6])
+        qname, end = dns_read_name(query, 12)
+        qtype, qclass = struct.unpack("!HH", query[end:end + 4])
+        question = query[12:end + 4]
+        answers: list[bytes] = []
+        owner = b"\xc0\x0c"  # compression pointer to the question name
+        name = qname.lower()
+        for _ in range(8):
+            if name in self.cnames:
+                target = self.cnames[name]
+                rdata = dns_encode_name(target)
+                # The next record's owner is this CNAME's target: a pointer to its rdata.
+                at = 12 + len(question) + sum(len(a) for a in answers) + len(owner) + 10
+                answers.append(owner + struct.pack("!HHIH", DNS_CNAME, 1, 300, len(rdata)) + rdata)
+                name = target.lower()
+                owner = struct.pack("!H", 0xC000 | at)
+                continue
+            break
+        for rdata in self.records.get((name, qtype), []):
+            answers.append(owner + struct.pack("!HHIH", qtype, 1, 300, len(rdata)) + rdata)
+        known = any(k[0] == name for k in self.records)
+        rcode = 0 if answers or known else 3  # NXDOMAIN
+        rflags = 0x8000 | (flags & 0x0100) | 0x0080 | rcode  # QR, RD copied, RA
+        header = struct.pack("!HHHHHH", qid, rflags, 1, len(answers), 0, 0)
+        return header + question + b"".join(answers)
+
+
+def dns_server(args: argparse.Namespace) -> None:
+    zone = DnsZone(args.a or [], args.aaaa or [], args.cname or [])
+
+    def udp_loop(sock: socket.socket) -> None:
+        while True:
+            data, peer = sock.recvfrom(65535)
+            sock.sendto(zone.answer(data), peer)
+
+    def tcp_conn(conn: socket.socket) -> None:
+        with conn:
+            buf = b""
+            while True:
+                chunk = conn.recv(65535)
+                if not chunk:
+                    return
+                buf += chunk
+                while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                    n = struct.unpack("!H", buf[:2])[0]
+                    reply = zone.answer(buf[2:2 + n])
+                    buf = buf[2 + n:]
+                    conn.sendall(struct.pack("!H", len(reply)) + reply)
+
+    def tcp_loop(sock: socket.socket) -> None:
+        while True:
+            conn, _ = sock.accept()
+            threading.Thread(target=tcp_conn, args=(conn,), daemon=True).start()
+
+    threads = []
+    for ip in args.bind:
+        u = socket.socket(family_of(ip), socket.SOCK_DGRAM)
+        u.bind((ip, args.port))
+        t = socket.socket(family_of(ip), socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.bind((ip, args.port))
+        t.listen(16)
+        threads += [threading.Thread(target=udp_loop, args=(u,), daemon=True),
+                    threading.Thread(target=tcp_loop, args=(t,), daemon=True)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+
+
+# --- an HTTP CONNECT proxy -----------------------------------------------------
+
+def connect_proxy(args: argparse.Namespace) -> None:
+    mapping = dict(item.split("=", 1) for item in (args.map or []))
+
+    def pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            line = head.split(b"\r\n", 1)[0].decode("latin1").split(" ")
+            if len(line) != 3 or line[0] != "CONNECT":
+                conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            host, _, port = line[1].rpartition(":")
+            up = socket.create_connection((mapping.get(host, host), int(port)))
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            rest = head.split(b"\r\n\r\n", 1)[1]
+            if rest:
+                up.sendall(rest)
+            t = threading.Thread(target=pipe, args=(up, conn), daemon=True)
+            t.start()
+            pipe(conn, up)
+            t.join()
+            up.close()
+
+    srv = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((args.bind, args.port))
+    srv.listen(16)
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
 def bigendian(args: argparse.Namespace) -> None:
     # scapy's RawPcapWriter writes the header and record fields in the byte order we
     # ask for; RawPcapReader hands back the original bytes and timestamps untouched.
@@ -177,6 +358,20 @@ def main() -> None:
     s.add_argument("input")
     s.add_argument("output")
     s.set_defaults(func=bigendian)
+
+    s = sub.add_parser("dns-server")
+    s.add_argument("--bind", action="append", required=True)
+    s.add_argument("--port", type=int, default=53)
+    s.add_argument("--a", action="append")
+    s.add_argument("--aaaa", action="append")
+    s.add_argument("--cname", action="append")
+    s.set_defaults(func=dns_server)
+
+    s = sub.add_parser("connect-proxy")
+    s.add_argument("--bind", required=True)
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--map", action="append")
+    s.set_defaults(func=connect_proxy)
 
     args = p.parse_args()
     args.func(args)

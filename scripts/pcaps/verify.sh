@@ -31,6 +31,10 @@ tunnel-erspan-type3.pcap|pcap|ether|d4c3b2a1|gre.proto==0x22eb && erspan.version
 tunnel-vxlan.pcap|pcap|ether|d4c3b2a1|vxlan.vni==42 && tcp.dstport==9001
 mpls.pcap|pcap|ether|d4c3b2a1|mpls.label==100 && mpls.label==16 && tcp.dstport==9001
 tor-private-net.pcap|pcap|ether|d4c3b2a1|ip.src==10.1.1.10 && tcp.dstport==9001 && tls.handshake.type==1;;ip.dst==10.2.2.20 && tcp.dstport==8080 && http.request;;ip.addr==10.3.3.30 && tcp.flags.syn==1
+dns-names.pcap|pcap|ether|d4c3b2a1|udp && dns.qry.name=="foo.onion";;tcp && dns.qry.name=="y.tor";;dns.aaaa==2001:db8:4::20;;dns.cname=="cdn.example.net";;dns.qry.name=="storage.googleapis.com"
+web-names.pcap|pcap|ether|d4c3b2a1|tls.handshake.extensions_server_name=="abcdefghij234567.onion.to" && tls.handshake.extensions.supported_version==0x0304;;tls.handshake.extensions_server_name=="www.vuze.example";;tls.handshake.type==11;;http.host=="y.tor:8080";;http.request.method=="CONNECT";;ipv6.dst==2001:db8:4::20 && http.host=="plain.example"
+tor-link-tls13.pcap|pcap|ether|d4c3b2a1|tls.handshake.type==1 && tls.handshake.extensions_supported_group==0x0015 && !tls.handshake.extensions_alpn_str;;tls.handshake.extensions.supported_version==0x0304 && tls.handshake.type==2
+tor-link-tls12.pcap|pcap|ether|d4c3b2a1|tls.handshake.type==11;;tls.handshake.type==2 && tls.handshake.version==0x0303
 EOF
 )
 

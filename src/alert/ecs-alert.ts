@@ -97,6 +97,7 @@ export class AlertBuilder {
       },
       related: relatedFields(src, dst, d),
     };
+    if (d.http) addHttp(doc, d);
     if (d.hostname) addHostname(doc, d);
     if (d.tls) addTls(doc, d);
     const labels = { ...(d.labels ?? {}) };
@@ -290,9 +291,18 @@ function addHostname(doc: EcsAlert, d: Detection): void {
       doc.tls = { ...(doc.tls as object | undefined), client: { server_name: h.name } };
       break;
     case 'http':
-      doc.url = { domain: h.name };
+      doc.url = { ...(doc.url as object | undefined), domain: h.name };
+      break;
+    case 'resolved':
+      // The name is destination.domain (Detection.destinationDomain); no protocol field carries it.
       break;
   }
+}
+
+function addHttp(doc: EcsAlert, d: Detection): void {
+  const h = d.http!;
+  doc.http = { request: { method: h.method } };
+  doc.url = { ...(doc.url as object | undefined), original: h.target };
 }
 
 function addTls(doc: EcsAlert, d: Detection): void {
@@ -306,7 +316,6 @@ function addTls(doc: EcsAlert, d: Detection): void {
     tls.version = t.version;
     tls.version_protocol = 'tls';
   }
-  if (t.alpn?.length) tls.next_protocol = t.alpn[0];
   if (t.certSubject || t.certIssuer) {
     const x509: Record<string, unknown> = {};
     if (t.certSubject) x509.subject = { common_name: [t.certSubject] };
@@ -323,7 +332,17 @@ function torwatchFields(d: Detection, f: Flow, severity: string): Record<string,
     flow: { id: f.id, first_packet: f.firstPacket },
   };
   if (d.confidence) t.confidence = d.confidence;
-  if (d.tls?.ja4 || d.tls?.ja3String) t.tls = { ...(d.tls.ja4 ? { ja4: d.tls.ja4 } : {}), ...(d.tls.ja3String ? { ja3_string: d.tls.ja3String } : {}) };
+  if (d.hostname) t.hostname = { name: d.hostname.name, source: d.hostname.source, ...(d.hostname.match ? { match: d.hostname.match } : {}) };
+  if (d.tls) {
+    // No ECS 9.4 fields for these: JA4, the JA3 input string, and what the client offered (ECS
+    // tls.next_protocol and tls.version are the negotiated values).
+    const x: Record<string, unknown> = {};
+    if (d.tls.ja4) x.ja4 = d.tls.ja4;
+    if (d.tls.ja3String) x.ja3_string = d.tls.ja3String;
+    if (d.tls.alpn?.length) x.client_alpn = d.tls.alpn;
+    if (d.tls.offeredVersions?.length) x.client_supported_versions = d.tls.offeredVersions;
+    if (Object.keys(x).length) t.tls = x;
+  }
   const details = d.indicators?.filter((m) => m.details).map((m) => ({ value: m.value, ...m.details }));
   if (details?.length) t.indicators = details;
   return t;

@@ -30,18 +30,35 @@ export interface Detection {
   destinationDomain?: string;
   /** TLS facts (JA3/JA4, versions, certificate names), filled by the TLS parser. */
   tls?: TlsFacts;
+  /** The HTTP request behind the detection. */
+  http?: HttpFacts;
+}
+
+export interface HttpFacts {
+  method: string;
+  /** The request target as sent (origin, absolute or authority form). */
+  target: string;
 }
 
 export interface HostnameFact {
   name: string;
-  /** Where the name was seen. */
-  source: 'dns' | 'tls' | 'http' | 'quic';
+  /**
+   * Where the name was seen: a DNS question, TLS or QUIC SNI, an HTTP Host/target, or 'resolved': the
+   * flow's destination address was answered by DNS for this name earlier (the name is destination.domain).
+   */
+  source: 'dns' | 'tls' | 'http' | 'quic' | 'resolved';
+  /** What about the name matched (e.g. '.onion', 'tor2web:onion.to', 'torrent'). */
+  match?: string;
 }
 
 export interface TlsFacts {
+  /** Negotiated version, ECS style ("1.2"), when the ServerHello was seen. */
   version?: string;
   sni?: string;
+  /** ALPN protocols the client offered. */
   alpn?: string[];
+  /** supported_versions the client offered, ECS style ("1.3", "1.2"). */
+  offeredVersions?: string[];
   ja3?: string;
   ja3String?: string;
   ja4?: string;

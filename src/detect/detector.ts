@@ -1,3 +1,4 @@
+import type { AppEvent, EventTime } from '../applayer/events.js';
 import type { Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowEndReason } from '../flow/table.js';
@@ -23,6 +24,12 @@ export interface Detector {
    * `dir` is 0 for initiator -> responder. Keep this cheap: it runs per packet.
    */
   onPacket?(flow: Flow, p: Packet, isNew: boolean, dir: number, ctx: DetectContext): void;
+  /**
+   * A fact from the app-layer parsers (DNS question, TLS hello or certificate, HTTP request, QUIC
+   * ClientHello...) about `flow`. `at` is the time and packet that completed it; it is reused, so copy
+   * its values to keep them.
+   */
+  onAppEvent?(flow: Flow, ev: AppEvent, at: EventTime, ctx: DetectContext): void;
   /** The flow left the table (timeout, eviction, end of input). */
   onFlowEnd?(flow: Flow, reason: FlowEndReason, ctx: DetectContext): void;
 }

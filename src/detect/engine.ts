@@ -1,3 +1,4 @@
+import type { AppEvent, EventTime } from '../applayer/events.js';
 import type { Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowEndReason } from '../flow/table.js';
@@ -11,6 +12,8 @@ export interface DetectEngineOptions {
   enabled: ReadonlySet<RuleId>;
   /** Receives every accepted detection, in packet order. */
   onDetection: (d: Detection) => void;
+  /** Adds flow-level context to every detection, whatever its rule (e.g. destination.domain), before exclusions see it. */
+  enrich?: (d: Detection) => void;
   /** Exclusions (--allow): the entry that suppresses this detection, or undefined. */
   exclude?: (d: Detection) => string | undefined;
 }
@@ -27,11 +30,13 @@ export class DetectEngine implements DetectContext {
   private enabledMask: number;
   private readonly packetHooks: Detector[];
   private readonly endHooks: Detector[];
+  private readonly appHooks: Detector[];
 
   constructor(private readonly opts: DetectEngineOptions) {
     this.enabledMask = ruleMask(opts.enabled);
     this.packetHooks = opts.detectors.filter((d) => d.onPacket);
     this.endHooks = opts.detectors.filter((d) => d.onFlowEnd);
+    this.appHooks = opts.detectors.filter((d) => d.onAppEvent);
   }
 
   /** Change which rules may fire (SIGHUP reload); flows that already alerted keep their marks. */
@@ -47,6 +52,8 @@ export class DetectEngine implements DetectContext {
     const bit = 1 << d.rule.index;
     if ((this.enabledMask & bit) === 0 || (d.flow.fired & bit) !== 0) return false;
     d.flow.fired |= bit;
+    // Enrich first: a `domain:` exclusion may match the destination name DNS gave earlier.
+    this.opts.enrich?.(d);
     // Exclusions apply to every rule; the flow's bit stays set so the rule does not retry it.
     if (this.opts.exclude?.(d) !== undefined) {
       this.excludedByRule[d.rule.id] = (this.excludedByRule[d.rule.id] ?? 0) + 1;
@@ -60,6 +67,11 @@ export class DetectEngine implements DetectContext {
   onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
     const hooks = this.packetHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i].onPacket!(flow, p, isNew, dir, this);
+  }
+
+  onAppEvent(flow: Flow, ev: AppEvent, at: EventTime): void {
+    const hooks = this.appHooks;
+    for (let i = 0; i < hooks.length; i++) hooks[i].onAppEvent!(flow, ev, at, this);
   }
 
   onFlowEnd(flow: Flow, reason: FlowEndReason): void {

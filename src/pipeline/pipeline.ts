@@ -1,3 +1,4 @@
+import { AppLayer } from '../applayer/app-layer.js';
 import type { Frame } from '../capture/frame.js';
 import { AnomalyCounters } from '../decode/anomalies.js';
 import { PacketDecoder } from '../decode/index.js';
@@ -44,7 +45,7 @@ export interface PipelineCounters {
 /**
  * Where a packet goes. One frame at a time, synchronously, in this order:
  *
- *   capture source -> decode -> flow table -> (app-layer parsers) -> detectors -> alert builder -> outputs
+ *   capture source -> decode -> flow table -> app-layer parsers -> detectors -> alert builder -> outputs
  *
  * The pipeline clock is the largest packet time seen: flow timeouts run on it, never on wall time,
  * so a replay gives the same alerts every time.
@@ -54,6 +55,7 @@ export class Pipeline {
   readonly decoder: PacketDecoder;
   readonly flows: FlowTable;
   readonly detect: DetectEngine;
+  readonly app: AppLayer;
   readonly counters: PipelineCounters = { packets: 0, bytes: 0, flowPackets: 0, timeBackwards: 0 };
   /** Pipeline clock (ms since the epoch, from packet timestamps). */
   clockMs = -Infinity;
@@ -66,11 +68,21 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
-    this.detect = new DetectEngine({ detectors: opts.detectors, enabled: opts.enabledRules, onDetection: opts.onDetection, exclude: opts.exclude });
+    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at) });
+    this.detect = new DetectEngine({
+      detectors: opts.detectors,
+      enabled: opts.enabledRules,
+      onDetection: opts.onDetection,
+      enrich: (d) => this.enrich(d),
+      exclude: opts.exclude,
+    });
     this.flows = new FlowTable({
       maxFlows: opts.maxFlows,
       timeouts: opts.timeouts,
-      onFlowEnd: (f: Flow, why: FlowEndReason) => this.detect.onFlowEnd(f, why),
+      onFlowEnd: (f: Flow, why: FlowEndReason) => {
+        this.app.onFlowEnd(f);
+        this.detect.onFlowEnd(f, why);
+      },
     });
     this.homeNet = opts.homeNet;
     this.inHome = (v, w0, w1, w2, w3) => this.homeNet.has(v, w0, w1, w2, w3);
@@ -100,6 +112,7 @@ export class Pipeline {
     c.flowPackets++;
     const flows = this.flows;
     const flow = flows.lookup(p, this.clockMs, this.inHome);
+    this.app.onPacket(flow, p, flows.isNew, flows.dir, this.clockMs);
     this.detect.onPacket(flow, p, flows.isNew, flows.dir);
   };
 
@@ -123,6 +136,14 @@ export class Pipeline {
     // Aggregation windows close on the same clock: an idle link still gets its summary alerts.
     const timer = this.timer;
     if (timer !== undefined && t >= timer.nextDeadlineMs) timer.advance(t);
+  }
+
+  /** Every detection, any rule: the destination's name when DNS answered for it earlier (live in the cache). */
+  private enrich(d: Detection): void {
+    if (d.destinationDomain !== undefined) return;
+    const f = d.flow;
+    const name = this.app.cache.lookup(f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
+    if (name !== undefined) d.destinationDomain = name;
   }
 
   /** End of all input: every remaining flow ends (detectors get their last word), then the timer's stage flushes. */

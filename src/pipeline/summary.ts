@@ -25,6 +25,8 @@ export interface RunSummary {
   intel?: IntelStats;
   anomalies: Record<string, number>;
   decoder: Record<string, number>;
+  /** What the app-layer parsers did (flows inspected, hellos, DNS messages...); their anomalies are in `anomalies`. */
+  applayer: Record<string, number>;
   outputs: OutputStats[];
   elapsedMs: number;
   packetsPerSecond: number;
@@ -43,6 +45,7 @@ export interface SummaryExtras {
 export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number, extras: SummaryExtras = {}): RunSummary {
   const { aggregation, intel } = extras;
   const c = p.counters;
+  const app = p.app.summary();
   const byRule = { ...p.detect.firedByRule };
   const total = Object.values(byRule).reduce((a, b) => a + b, 0);
   const secs = Math.max(elapsedMs, 1) / 1000;
@@ -54,8 +57,9 @@ export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: Outpu
     flows: { ...p.flows.stats },
     alerts: { total, byRule, excludedByRule: { ...p.detect.excludedByRule } },
     ...(intel ? { intel: { ...intel } } : {}),
-    anomalies: p.anomalies.toObject(),
+    anomalies: { ...p.anomalies.toObject(), ...app.anomalies },
     decoder: { ...p.decoder.stats },
+    applayer: app.stats,
     outputs,
     elapsedMs: Math.round(elapsedMs),
     packetsPerSecond: Math.round(c.packets / secs),

@@ -1,0 +1,116 @@
+/**
+ * Named anomalies of the app-layer parsers (Suricata's app-layer events, Zeek's weirds): malformed or
+ * truncated DNS/TLS/HTTP/QUIC data becomes one of these counters, never an exception. Names are stable
+ * strings (run summary, metrics); the full list is here so it is in one place. Decoder anomalies live
+ * in src/decode/anomalies.ts; the run summary reports both under `anomalies`.
+ */
+export const APP_ANOMALIES = [
+  // TCP stream reassembly
+  /** A hole in the stream that later data never filled: inspection of that direction stopped. */
+  'stream.gap',
+  /** Too many (or too large) out-of-order segments waiting for a hole: inspection stopped. */
+  'stream.reorder_overflow',
+  /** The app-layer memory budget was exhausted: inspection of the flow stopped. */
+  'stream.memcap',
+  // DNS
+  'dns.truncated',
+  'dns.bad_label',
+  /** A compression pointer outside the message. */
+  'dns.bad_pointer',
+  /** A compression pointer back to a place the same name already visited. */
+  'dns.pointer_loop',
+  'dns.too_many_pointers',
+  'dns.too_many_labels',
+  /** A name longer than 255 octets on the wire (RFC 1035 2.3.4). */
+  'dns.name_too_long',
+  'dns.bad_rdata',
+  /** More records than the parser reads in one message (the rest is skipped). */
+  'dns.too_many_records',
+  /** A DNS-over-TCP length prefix of 0 or shorter than a DNS header. */
+  'dns.tcp_bad_length',
+  // TLS
+  /** Bytes where a TLS record header was expected that are not one (type, version or length). */
+  'tls.bad_record',
+  'tls.bad_handshake',
+  /** A handshake message longer than the parser buffers (ClientHello/ServerHello), or a record layer that lies. */
+  'tls.handshake_too_long',
+  'tls.bad_client_hello',
+  'tls.bad_server_hello',
+  'tls.bad_certificate',
+  // HTTP
+  'http.bad_request_line',
+  'http.header_too_long',
+  'http.bad_header',
+  // QUIC
+  'quic.bad_header',
+  'quic.decrypt_failed',
+  'quic.bad_frame',
+  /** CRYPTO data beyond the reassembly buffer, or too many holes in it. */
+  'quic.crypto_overflow',
+  'quic.bad_client_hello',
+  // generic
+  /** An exception inside an app-layer parser (a bug): caught so it never escapes the stage. */
+  'applayer.internal_error',
+] as const;
+
+export type AppAnomalyName = (typeof APP_ANOMALIES)[number];
+
+export const AppAnomaly: Readonly<Record<AppAnomalyName, number>> = Object.freeze(
+  Object.fromEntries(APP_ANOMALIES.map((n, i) => [n, i])) as Record<AppAnomalyName, number>,
+);
+
+/** What the app layer did (not anomalies): for the run summary. */
+export const APP_STATS = [
+  'flows_inspected',
+  'tcp_sniff_tls',
+  'tcp_sniff_http',
+  'tcp_sniff_none',
+  'dns_messages',
+  'dns_answers_cached',
+  'tls_client_hellos',
+  'tls_server_hellos',
+  'tls_certificates',
+  'http_requests',
+  'quic_initials_decrypted',
+  'quic_client_hellos',
+  'stream_depth_reached',
+  'ip_fragments_skipped',
+  /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */
+  'dns_first_fragments',
+] as const;
+
+export type AppStatName = (typeof APP_STATS)[number];
+
+export const AppStat: Readonly<Record<AppStatName, number>> = Object.freeze(
+  Object.fromEntries(APP_STATS.map((n, i) => [n, i])) as Record<AppStatName, number>,
+);
+
+/** Counters by index (no allocation when counting). */
+export class AppCounters {
+  readonly anomalies = new Float64Array(APP_ANOMALIES.length);
+  readonly stats = new Float64Array(APP_STATS.length);
+
+  anomaly(id: number): void {
+    this.anomalies[id]++;
+  }
+
+  stat(id: number, n = 1): void {
+    this.stats[id] += n;
+  }
+
+  anomaliesObject(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < APP_ANOMALIES.length; i++) if (this.anomalies[i] > 0) out[APP_ANOMALIES[i]] = this.anomalies[i];
+    return out;
+  }
+
+  statsObject(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < APP_STATS.length; i++) if (this.stats[i] > 0) out[APP_STATS[i]] = this.stats[i];
+    return out;
+  }
+
+  count(name: AppAnomalyName): number {
+    return this.anomalies[AppAnomaly[name]];
+  }
+}

@@ -1,0 +1,205 @@
+import { IpProto, type Packet } from '../decode/packet.js';
+import type { Flow } from '../flow/flow.js';
+import { formatIp } from '../util/ip.js';
+import { AppAnomaly, AppCounters, AppStat } from './anomalies.js';
+import type { AppContext } from './context.js';
+import { DnsCache } from './dns/cache.js';
+import { DnsType, parseDnsMessage, type DnsMessage } from './dns/message.js';
+import type { AppEvent, EventTime } from './events.js';
+import { MemoryBudget } from './memory.js';
+import { looksLikeQuicInitial, QuicSession } from './quic/session.js';
+import { TcpSession } from './tcp-session.js';
+
+/**
+ * The app-layer stage: between the flow table and the detectors. For each packet of a flow it decides
+ * whether a parser wants it, and hands it over:
+ *  - UDP to or from port 53: every datagram is a DNS message;
+ *  - TCP to or from port 53: DNS over TCP (length-prefixed messages, reassembled);
+ *  - any other TCP: the first bytes of the reassembled stream choose TLS or HTTP (any port);
+ *  - any other UDP: a first datagram that is a QUIC Initial of a known version makes it QUIC.
+ * A flow nobody wants, or whose parsers are done, gets Flow.app = APP_DONE, and from then on costs one
+ * comparison per packet. Parsers report facts as AppEvents; nothing here decides.
+ *
+ * Every parser error is a named anomaly; an exception (a bug) is caught here, counted as
+ * applayer.internal_error, and ends inspection of that flow, never the run.
+ */
+export const APP_DONE: unique symbol = Symbol('app-done');
+/** UDP/53 flows need no per-flow state: every datagram stands alone. */
+const UDP_DNS: unique symbol = Symbol('udp-dns');
+/** A UDP flow on another port whose first datagram had no payload yet. */
+const UDP_UNDECIDED: unique symbol = Symbol('udp-undecided');
+
+export interface AppLayerOptions {
+  /** Receives every event, with the time of the packet that completed it. */
+  onEvent: (flow: Flow, ev: AppEvent, at: EventTime) => void;
+  /** Bytes of each TCP direction reassembled and inspected (default 64 KiB). */
+  streamDepth?: number;
+  /** Bytes all parsers together may hold (default 64 MiB). */
+  memcap?: number;
+  dnsCache?: DnsCache;
+}
+
+export const DNS_PORT = 53;
+
+export class AppLayer implements AppContext {
+  readonly counters = new AppCounters();
+  readonly budget: MemoryBudget;
+  readonly streamDepth: number;
+  readonly cache: DnsCache;
+  /** The current event time (reused; see EventTime). */
+  private readonly at: EventTime = { tsSec: 0, tsNsec: 0, packet: 0 };
+  private nowMs = 0;
+
+  constructor(private readonly opts: AppLayerOptions) {
+    this.budget = new MemoryBudget(opts.memcap ?? 64 * 1024 * 1024);
+    this.streamDepth = opts.streamDepth ?? 64 * 1024;
+    this.cache = opts.dnsCache ?? new DnsCache();
+  }
+
+  /** One packet of `flow` (after the flow table), `dir` 0 = initiator -> responder. */
+  onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number, nowMs: number): void {
+    const st = flow.app;
+    if (st === APP_DONE) return;
+    this.nowMs = nowMs;
+    const at = this.at;
+    at.tsSec = p.frame.tsSec;
+    at.tsNsec = p.frame.tsNsec;
+    at.packet = p.frame.index;
+    try {
+      if (isNew) this.newFlow(flow);
+      const s = flow.app;
+      if (p.isFragment) {
+        // Without IP reassembly a fragment's bytes cannot be placed in a stream or a datagram. The
+        // exception: the first fragment of a big DNS answer still holds the header and questions.
+        if (s === UDP_DNS && p.fragOffset === 0 && p.payLen > 0) this.udpDns(flow, p, true);
+        else this.counters.stat(AppStat.ip_fragments_skipped);
+        return;
+      }
+      if (s instanceof TcpSession) {
+        if (p.proto !== IpProto.TCP) return;
+        s.packet(p, dir);
+        if (s.finished) this.finishFlow(flow, s);
+      } else if (s === UDP_DNS) {
+        if (p.payLen > 0) this.udpDns(flow, p);
+      } else if (s instanceof QuicSession) {
+        s.datagram(p.buf, p.payOff, p.payLen, dir);
+        if (s.finished) flow.app = APP_DONE;
+      } else if (s === UDP_UNDECIDED) {
+        this.decideUdp(flow, p, dir);
+      } else if (s === undefined) {
+        // A flow that existed before this stage saw it (not expected: every flow starts with isNew).
+        this.newFlow(flow);
+      }
+    } catch {
+      this.counters.anomaly(AppAnomaly['applayer.internal_error']);
+      this.abandon(flow);
+    }
+  }
+
+  /** The flow left the table: parsers still waiting get their last word (e.g. tls-done). */
+  onFlowEnd(flow: Flow): void {
+    const s = flow.app;
+    if (s === APP_DONE || s === undefined) return;
+    const at = this.at;
+    at.tsSec = flow.lastSec;
+    at.tsNsec = flow.lastNsec;
+    at.packet = 0;
+    try {
+      this.abandon(flow);
+    } catch {
+      this.counters.anomaly(AppAnomaly['applayer.internal_error']);
+    }
+  }
+
+  /** Summary counters: { anomalies, stats }. */
+  summary(): { anomalies: Record<string, number>; stats: Record<string, number> } {
+    const stats = this.counters.statsObject();
+    stats.memory_peak_bytes = this.budget.peak;
+    stats.dns_cache_inserts = this.cache.inserts;
+    if (this.cache.evictions) stats.dns_cache_evictions = this.cache.evictions;
+    return { anomalies: this.counters.anomaliesObject(), stats };
+  }
+
+  // --- AppContext ---
+
+  emit(flow: Flow, ev: AppEvent): void {
+    this.opts.onEvent(flow, ev, this.at);
+  }
+
+  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp'): void {
+    this.counters.stat(AppStat.dns_messages);
+    const qs = msg.questions;
+    if (qs.length) {
+      const names: string[] = [];
+      const qtypes: number[] = [];
+      for (let i = 0; i < qs.length; i++) {
+        names.push(qs[i].name);
+        qtypes.push(qs[i].type);
+      }
+      this.emit(flow, { kind: 'dns-query', names, qtypes, response: msg.response, id: msg.id, transport });
+    }
+    if (!msg.response || msg.rcode !== 0 || msg.answers.length === 0) return;
+    // Addresses are filed under the name the client asked for (the first question), which is the
+    // name it will be connecting to, whatever CNAME chain the resolver followed.
+    const asked = qs.length ? qs[0].name : msg.answers[0].name;
+    let addrs: string[] | undefined;
+    let ttl = Infinity;
+    for (const a of msg.answers) {
+      if ((a.type !== DnsType.A && a.type !== DnsType.AAAA) || !a.words || !a.version) continue;
+      const w = a.words;
+      this.cache.insert(a.version, w[0], w[1], w[2], w[3], asked, a.ttl, this.nowMs);
+      this.counters.stat(AppStat.dns_answers_cached);
+      (addrs ??= []).push(formatIp(a.version, w[0], w[1], w[2], w[3]));
+      if (a.ttl < ttl) ttl = a.ttl;
+    }
+    if (addrs) this.emit(flow, { kind: 'dns-answer', name: asked, addrs, ttl });
+  }
+
+  // --- internals ---
+
+  private newFlow(flow: Flow): void {
+    const name = this.cache.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, this.nowMs);
+    if (name !== undefined) this.emit(flow, { kind: 'resolved-destination', name });
+    if (flow.proto === IpProto.TCP) {
+      flow.app = new TcpSession(flow, this, flow.aPort === DNS_PORT || flow.bPort === DNS_PORT);
+      this.counters.stat(AppStat.flows_inspected);
+    } else if (flow.proto === IpProto.UDP) {
+      flow.app = flow.aPort === DNS_PORT || flow.bPort === DNS_PORT ? UDP_DNS : UDP_UNDECIDED;
+    } else {
+      flow.app = APP_DONE;
+    }
+  }
+
+  private decideUdp(flow: Flow, p: Packet, dir: number): void {
+    if (p.payLen <= 0) return;
+    if (!looksLikeQuicInitial(p.buf, p.payOff, p.payLen)) {
+      flow.app = APP_DONE;
+      return;
+    }
+    const q = new QuicSession(flow, this);
+    flow.app = q;
+    this.counters.stat(AppStat.flows_inspected);
+    q.datagram(p.buf, p.payOff, p.payLen, dir);
+    if (q.finished) flow.app = APP_DONE;
+  }
+
+  private udpDns(flow: Flow, p: Packet, firstFragment = false): void {
+    const r = parseDnsMessage(p.buf, p.payOff, p.payOff + p.payLen);
+    // A first fragment is cut short by design, not malformed.
+    if (r.anomaly >= 0 && !(firstFragment && r.anomaly === AppAnomaly['dns.truncated'])) this.counters.anomaly(r.anomaly);
+    if (firstFragment) this.counters.stat(AppStat.dns_first_fragments);
+    if (r.message) this.dns(flow, r.message, 'udp');
+  }
+
+  private finishFlow(flow: Flow, s: TcpSession): void {
+    flow.app = APP_DONE;
+    s.close();
+  }
+
+  private abandon(flow: Flow): void {
+    const s = flow.app;
+    flow.app = APP_DONE;
+    if (s instanceof TcpSession) s.close();
+    else if (s instanceof QuicSession) s.finish();
+  }
+}

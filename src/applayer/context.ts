@@ -1,0 +1,17 @@
+import type { Flow } from '../flow/flow.js';
+import type { AppCounters } from './anomalies.js';
+import type { DnsMessage } from './dns/message.js';
+import type { AppEvent } from './events.js';
+import type { MemoryBudget } from './memory.js';
+
+/** What the app layer gives its per-flow sessions. */
+export interface AppContext {
+  readonly counters: AppCounters;
+  readonly budget: MemoryBudget;
+  /** Bytes of each TCP direction followed (reassembly depth). */
+  readonly streamDepth: number;
+  /** Report a fact about `flow` at the current event time. */
+  emit(flow: Flow, ev: AppEvent): void;
+  /** A parsed DNS message of `flow`: events, and answers into the cache. */
+  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp'): void;
+}
