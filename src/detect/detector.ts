@@ -20,8 +20,13 @@ export interface DetectContext {
 export interface Detector {
   readonly name: string;
   /**
+   * The packet that created the flow: the initiator, the 5-tuple and its first timestamp are known.
+   * Rules decided by who talks to whom (ports, relay lists) act here, once per flow.
+   */
+  onFlowStart?(flow: Flow, p: Packet, ctx: DetectContext): void;
+  /**
    * Every packet of a flow after the flow table placed it; `isNew` on the packet that created it.
-   * `dir` is 0 for initiator -> responder. Keep this cheap: it runs per packet.
+   * `dir` is 0 for initiator -> responder. Only for rules that need every packet: it runs per packet.
    */
   onPacket?(flow: Flow, p: Packet, isNew: boolean, dir: number, ctx: DetectContext): void;
   /**

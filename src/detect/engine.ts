@@ -28,12 +28,14 @@ export class DetectEngine implements DetectContext {
   /** Matches suppressed by --allow, per rule (one per flow and rule, like alerts). */
   readonly excludedByRule: Record<string, number> = {};
   private enabledMask: number;
+  private readonly startHooks: Detector[];
   private readonly packetHooks: Detector[];
   private readonly endHooks: Detector[];
   private readonly appHooks: Detector[];
 
   constructor(private readonly opts: DetectEngineOptions) {
     this.enabledMask = ruleMask(opts.enabled);
+    this.startHooks = opts.detectors.filter((d) => d.onFlowStart);
     this.packetHooks = opts.detectors.filter((d) => d.onPacket);
     this.endHooks = opts.detectors.filter((d) => d.onFlowEnd);
     this.appHooks = opts.detectors.filter((d) => d.onAppEvent);
@@ -65,6 +67,10 @@ export class DetectEngine implements DetectContext {
   }
 
   onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
+    if (isNew) {
+      const start = this.startHooks;
+      for (let i = 0; i < start.length; i++) start[i].onFlowStart!(flow, p, this);
+    }
     const hooks = this.packetHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i].onPacket!(flow, p, isNew, dir, this);
   }

@@ -52,8 +52,8 @@ export class TorExitDetector implements Detector {
 
   constructor(private readonly intel: IntelHolder) {}
 
-  onPacket(flow: Flow, p: Packet, isNew: boolean, _dir: number, ctx: DetectContext): void {
-    if (!isNew || !ctx.enabled(this.rule.index)) return;
+  onFlowStart(flow: Flow, p: Packet, ctx: DetectContext): void {
+    if (!ctx.enabled(this.rule.index)) return;
     const facts = this.intel.flowFacts(flow);
     if (!facts.a && !facts.b) return;
     const d = exitDecision(flow, facts);

@@ -31,8 +31,8 @@ export class TorPortPrivateDetector implements Detector {
   readonly name = 'tor-port-private';
   private readonly rule: RuleDef = ruleById('tor-port-private')!;
 
-  onPacket(flow: Flow, p: Packet, isNew: boolean, _dir: number, ctx: DetectContext): void {
-    if (!isNew || !ctx.enabled(this.rule.index) || !matchesTorPortPrivate(flow)) return;
+  onFlowStart(flow: Flow, p: Packet, ctx: DetectContext): void {
+    if (!ctx.enabled(this.rule.index) || !matchesTorPortPrivate(flow)) return;
     const src = formatIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
     const dst = formatIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
     ctx.fire({
