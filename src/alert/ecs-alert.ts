@@ -1,5 +1,5 @@
 import type { AggregateSummary } from '../aggregate/aggregator.js';
-import { EVENT_SEVERITY, RISK_SCORE, type RuleDef } from '../detect/catalog.js';
+import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
 import type { Detection, IndicatorMatch } from '../detect/detection.js';
 import type { Flow } from '../flow/flow.js';
 import { formatIp } from '../util/ip.js';
@@ -66,35 +66,13 @@ export class AlertBuilder {
       '@timestamp': ts,
       message: d.message,
       ecs: { version: ECS_VERSION },
-      event: {
-        kind: 'alert',
-        category: ['network', 'intrusion_detection'],
-        type: ['connection', 'allowed'],
-        module: 'torwatch',
-        dataset: 'torwatch.alert',
-        provider: 'torwatch',
-        id,
-        severity: EVENT_SEVERITY[severity],
-        risk_score: RISK_SCORE[severity],
-        start: isoTime(f.firstSec, f.firstNsec),
-        end: isoTime(f.lastSec, f.lastNsec),
-        duration: durationNs(f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
-        reference: rule.reference,
-      },
+      event: eventFields(id, rule, severity, f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
       rule: ruleFields(rule),
       threat: threatFields(rule, d.indicators),
       source: endpoint(src, hasPorts ? f.aPort : undefined, f.pktsAB, f.bytesAB),
       destination: endpoint(dst, hasPorts ? f.bPort : undefined, f.pktsBA, f.bytesBA, d.destinationDomain),
       network: networkFields(f, cid),
-      observer: {
-        type: 'sensor',
-        product: 'torwatch',
-        vendor: 'torwatch',
-        version: this.opts.observer.version,
-        hostname: this.opts.observer.hostname,
-        ...(this.opts.observer.name ? { name: this.opts.observer.name } : {}),
-        ...(this.opts.ingressFromInput ? { ingress: { interface: { name: d.input } } } : this.opts.observer.interface ? { ingress: { interface: { name: this.opts.observer.interface } } } : {}),
-      },
+      observer: this.observerFields(d.input),
       related: relatedFields(src, dst, d),
     };
     if (d.http) addHttp(doc, d);
@@ -133,21 +111,7 @@ export class AlertBuilder {
       '@timestamp': ts,
       message: `${s.count} matches of ${rule.id} from ${src} to ${target} between ${start} and ${end}; ${s.suppressed} not sent on their own (suppression window ${s.windowSec} s)`,
       ecs: { version: ECS_VERSION },
-      event: {
-        kind: 'alert',
-        category: ['network', 'intrusion_detection'],
-        type: ['connection', 'allowed'],
-        module: 'torwatch',
-        dataset: 'torwatch.alert',
-        provider: 'torwatch',
-        id,
-        severity: EVENT_SEVERITY[severity],
-        risk_score: RISK_SCORE[severity],
-        start,
-        end,
-        duration: durationNs(s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
-        reference: rule.reference,
-      },
+      event: eventFields(id, rule, severity, s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
       rule: ruleFields(rule),
       threat: threatFields(rule, d.indicators),
       source: { ip: src, address: src },
@@ -158,7 +122,7 @@ export class AlertBuilder {
         iana_number: String(f.proto),
         direction: flowDirection(f),
       },
-      observer: this.observerFields(),
+      observer: this.observerFields(d.input),
       related: relatedFields(src, dst, d),
     };
     if (d.hostname) addHostname(doc, d);
@@ -180,17 +144,39 @@ export class AlertBuilder {
     return doc;
   }
 
-  private observerFields(): Record<string, unknown> {
+  /** observer.*; on multi-interface capture the ingress interface is the input the packet came from. */
+  private observerFields(input: string): Record<string, unknown> {
+    const o = this.opts.observer;
+    const iface = this.opts.ingressFromInput ? input : o.interface;
     return {
       type: 'sensor',
       product: 'torwatch',
       vendor: 'torwatch',
-      version: this.opts.observer.version,
-      hostname: this.opts.observer.hostname,
-      ...(this.opts.observer.name ? { name: this.opts.observer.name } : {}),
-      ...(this.opts.observer.interface ? { ingress: { interface: { name: this.opts.observer.interface } } } : {}),
+      version: o.version,
+      hostname: o.hostname,
+      ...(o.name ? { name: o.name } : {}),
+      ...(iface ? { ingress: { interface: { name: iface } } } : {}),
     };
   }
+}
+
+/** event.*: what every torwatch alert says about itself, from first to last seen. */
+function eventFields(id: string, rule: RuleDef, severity: Severity, sec0: number, nsec0: number, sec1: number, nsec1: number): Record<string, unknown> {
+  return {
+    kind: 'alert',
+    category: ['network', 'intrusion_detection'],
+    type: ['connection', 'allowed'],
+    module: 'torwatch',
+    dataset: 'torwatch.alert',
+    provider: 'torwatch',
+    id,
+    severity: EVENT_SEVERITY[severity],
+    risk_score: RISK_SCORE[severity],
+    start: isoTime(sec0, nsec0),
+    end: isoTime(sec1, nsec1),
+    duration: durationNs(sec0, nsec0, sec1, nsec1),
+    reference: rule.reference,
+  };
 }
 
 function ruleFields(rule: RuleDef): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { type Packet, IpProto, TcpFlag } from '../decode/packet.js';
 import { Flow, TcpState } from './flow.js';
 import { icmpPorts, type IcmpPorts } from './icmp-ports.js';
+import { fmix } from '../util/hash.js';
 import { updateTcpState } from './tcp-state.js';
 
 /** Why a flow left the table. */
@@ -32,15 +33,6 @@ const C_TCP_CLOSED = 2;
 const C_UDP = 3;
 const C_OTHER = 4;
 const N_CLASSES = 5;
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
   return fmix(w0 ^ fmix(w1 ^ fmix(w2 ^ fmix(w3 ^ Math.imul(port + 1, 0x9e3779b1)))));

@@ -64,4 +64,19 @@ describe('ECS alert builder', () => {
     expect(isoTime(0, 1000)).toBe('1970-01-01T00:00:00.000001Z');
     expect(isoTime(0, 1)).toBe('1970-01-01T00:00:00.000000001Z');
   });
+
+  it('alerts and summary alerts both name the capture interface their packet came from (multi-interface capture)', () => {
+    const live = new AlertBuilder({ observer: { hostname: 'sensor1', version: '0.1.0' }, eventIds: 'random', ingressFromInput: true });
+    const d = { rule: ruleById('tor-port-private')!, flow: flow('10.1.2.3', '198.51.100.5'), tsSec: 1, tsNsec: 0, packet: 1, input: 'eth2', message: 'm' };
+    const alert = live.build(d);
+    const summary = live.buildSummary({
+      first: d, count: 3, suppressed: 2, firstSec: 1, firstNsec: 0, lastSec: 9, lastNsec: 0, sourcePorts: [51514], sourcePortsTruncated: false,
+      windowSec: 3600, closeSec: 10, closeNsec: 0, reason: 'end',
+    });
+    for (const doc of [alert, summary]) {
+      expect(ecsProblems(doc)).toEqual([]);
+      expect((doc.observer as { ingress: { interface: { name: string } } }).ingress.interface.name).toBe('eth2');
+    }
+    expect((summary.event as Record<string, unknown>).duration).toBe(8e9);
+  });
 });

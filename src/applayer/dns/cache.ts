@@ -9,6 +9,8 @@
  * TTL (browsers hold even TTL-0 answers for up to a minute), and a week-long TTL must not pin memory.
  * The latest answer for an address wins (CDN addresses serve many names; the newest is the likeliest).
  */
+import { fmix } from '../../util/hash.js';
+
 export const MIN_TTL_S = 60;
 export const MAX_TTL_S = 86_400;
 
@@ -16,15 +18,6 @@ export interface DnsCacheOptions {
   /** Capacity in entries, rounded up to buckets x ways with a power-of-two bucket count (default 65536). */
   entries?: number;
   ways?: number;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 export class DnsCache {
