@@ -116,6 +116,8 @@ function register(d: Dispatcher): void {
  */
 export class PacketDecoder {
   private readonly d: Dispatcher;
+  /** The last exception caught at this stage's boundary (a bug): kept so tests and the fuzzer can say where. */
+  lastInternalError: unknown;
 
   constructor(
     readonly anomalies: AnomalyCounters,
@@ -150,9 +152,10 @@ export class PacketDecoder {
     try {
       d.begin(p);
       ok = d.link(p, p.frame.linktype, p.frame.off, p.end);
-    } catch {
+    } catch (err) {
       // A decoder bug must not take the pipeline down; it is counted and the packet skipped.
       d.note(AnomalyId['decoder.internal_error']);
+      this.lastInternalError = err;
       ok = false;
     }
     if (!ok) {
