@@ -24,5 +24,6 @@ await build({
     },
   }],
 });
+if (process.env.FUZZ_BUILD_ONLY) process.exit(0);
 const r = spawnSync(process.execPath, ['--enable-source-maps', '--max-old-space-size=2048', outfile, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -43,8 +43,11 @@ export interface DecoderOptions {
   fragments?: FragmentOptions;
 }
 
+/** Where the tables go: a Dispatcher, or a test that wraps each decoder (test/fuzz records every layer's bytes). */
+export type DecoderRegistry = Pick<Dispatcher, 'registerLinkType' | 'registerEtherType' | 'registerIpProto' | 'registerUdpPort' | 'registerUdpHeuristic'>;
+
 /** The protocol tables: which decoder handles which link type, ethertype, IP protocol and UDP port. */
-function register(d: Dispatcher): void {
+export function registerDecoders(d: DecoderRegistry): void {
   const link: Array<[number, LayerDecoder]> = [
     [LinkType.ETHERNET, decodeEthernet],
     [LinkType.NULL, decodeNullLoopback],
@@ -124,7 +127,7 @@ export class PacketDecoder {
     opts: DecoderOptions = {},
   ) {
     this.d = new Dispatcher(anomalies, opts);
-    register(this.d);
+    registerDecoders(this.d);
   }
 
   /** The IP fragment table (capacity, live entries), for metrics and tests. */

@@ -5,7 +5,7 @@
  * Independent of the parsers under test where that is cheap: streams are put together here with plain
  * sequence arithmetic, TLS records and handshake messages split by their length fields.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptureFile } from '../../../src/capture/file/open.js';
@@ -183,4 +183,32 @@ export async function buildCorpus(files: readonly string[] = APP_CAPTURES): Prom
     if (plain) c.quicPlain.push({ version: h.version, dcid: Uint8Array.from(h.dcid), frames: Uint8Array.from(plain) });
   }
   return c;
+}
+
+/** Captures whose frames seed the fuzzer: every regression capture, app-layer captures, link-layer variety, fuzz files. */
+export function seedCaptures(): string[] {
+  const files = new Set<string>(APP_CAPTURES);
+  for (const n of readdirSync(PCAPS)) if (/\.(pcap|pcapng)(\.gz)?$/.test(n)) files.add(join(PCAPS, n));
+  const dirs = ['ndpi/pcap', 'zeek/Traces', 'zeek/Traces/tunnels', 'zeek/Traces/dns', 'zeek/Traces/tls', 'zeek/Traces/tcp', 'arkime/tests/pcap', 'tcpdump/tests'];
+  for (const d of dirs) {
+    const dir = join(DATA, d);
+    if (!existsSync(dir)) continue;
+    for (const n of readdirSync(dir)) {
+      const p = join(dir, n);
+      if (/\.(pcap|pcapng)$/.test(n) && statSync(p).size <= 1 << 20) files.add(p);
+    }
+  }
+  // Every suricata-verify capture (decoder corner cases, defrag, DNS/TLS/QUIC), searched two levels deep.
+  const sv = join(DATA, 'suricata-verify');
+  const walk = (dir: string, depth: number): void => {
+    if (!existsSync(dir)) return;
+    for (const n of readdirSync(dir)) {
+      const p = join(dir, n);
+      const st = statSync(p);
+      if (st.isDirectory() && depth < 2) walk(p, depth + 1);
+      else if (st.isFile() && /\.(pcap|pcapng)$/.test(n) && st.size <= 1 << 20) files.add(p);
+    }
+  };
+  walk(sv, 0);
+  return [...files].sort();
 }

@@ -19,7 +19,7 @@
  * Prints progress every 10 s and a JSON summary at the end: cases, mutations, mutations/s, failures.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectFormat } from '../../../src/capture/file/detect-format.js';
 import { PcapngParser } from '../../../src/capture/file/pcapng-reader.js';
@@ -31,7 +31,7 @@ import { PacketDecoder } from '../../../src/decode/index.js';
 import { Packet } from '../../../src/decode/packet.js';
 import { InputError } from '../../../src/util/errors.js';
 import { writeCapture } from './capture-writer.js';
-import { APP_CAPTURES, buildCorpus, DATA, loadFrames, PCAPS, ROOT, type Corpus, type RealFrame } from './corpus.js';
+import { buildCorpus, DATA, loadFrames, ROOT, seedCaptures, type Corpus, type RealFrame } from './corpus.js';
 import { applyMutation, describeMutations, randomMutation, Rng, type Mutation } from './mutate.js';
 import { fuzzIntel, PipelineHarness, type CaseFrame } from './pipeline-harness.js';
 import { protectInitial } from './quic-protect.js';
@@ -50,27 +50,6 @@ const OUT = arg('out') ?? join(ROOT, 'test/fuzz/regressions');
 const PER_SIGNATURE = 3;
 
 // ---------------------------------------------------------------- seeds
-
-/** Captures whose frames seed the fuzzer: every regression capture, app-layer captures, link-layer variety, fuzz files. */
-function seedFiles(): string[] {
-  const files = new Set<string>(APP_CAPTURES);
-  for (const n of readdirSync(PCAPS)) if (/\.(pcap|pcapng)(\.gz)?$/.test(n)) files.add(join(PCAPS, n));
-  const dirs = ['ndpi/pcap', 'zeek/Traces', 'zeek/Traces/tunnels', 'zeek/Traces/dns', 'zeek/Traces/tls', 'arkime/tests/pcap'];
-  for (const d of dirs) {
-    const dir = join(DATA, d);
-    if (!existsSync(dir)) continue;
-    for (const n of readdirSync(dir)) {
-      const p = join(dir, n);
-      if (/\.(pcap|pcapng)$/.test(n) && statSync(p).size <= 1 << 20) files.add(p);
-    }
-  }
-  for (const t of ['decode-chdlc-01', 'decode-erspan-typeII-01', 'decode-sll2-01', 'decode-teredo-01', 'decode-too-many-layers', 'pppoe', 'geneve-decoder', 'vxlan-decoder-03', 'quic-v2', 'quic-frag', 'defrag', 'bug-1450-04', 'bug-5633-gre-01', 'eve-flow-vlan-02']) {
-    const dir = join(DATA, 'suricata-verify', t);
-    if (!existsSync(dir)) continue;
-    for (const n of readdirSync(dir)) if (/\.(pcap|pcapng)$/.test(n)) files.add(join(dir, n));
-  }
-  return [...files].sort();
-}
 
 interface SeedFrame extends RealFrame {
   /** Flow (5-tuple, both directions) the frame belongs to, or -1 when it did not decode. */
@@ -322,7 +301,7 @@ function save(c: Case, problems: string[]): string | undefined {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const files = seedFiles();
+  const files = seedCaptures();
   const caps = await loadSeeds(files);
   const corpus = await buildCorpus();
   const harness = new PipelineHarness(await fuzzIntel());
