@@ -6,9 +6,26 @@
 export class UserError extends Error {
   readonly exitCode = 2;
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'UserError';
   }
+}
+
+/**
+ * The message as one line of plain text: control characters (C0, DEL, C1) and the Unicode line and
+ * paragraph separators are written as escapes (`\n`, `\x1b`, `\u2028`). Messages quote what the user's
+ * input held (a list line, a JSON parser's excerpt, an option value), and that input may be hostile:
+ * a fetched relay list or a field of captured traffic must not be able to break the one-line promise
+ * or send escape sequences to the terminal that shows the error.
+ */
+export function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : '\\u' + n.toString(16);
+  });
 }
 
 /** Where in an input a problem was found; every part optional, printed in this order. */
@@ -28,11 +45,15 @@ export interface InputLocation {
  * then what was wrong, on one line: `FILE: packet 7 at byte 1234: record caplen 4294967295 exceeds ...`.
  */
 export class InputError extends UserError {
+  /** What was wrong, as one line (see oneLine). */
+  readonly what: string;
+
   constructor(
     readonly where: InputLocation,
-    readonly what: string,
+    what: string,
   ) {
     super(formatLocation(where) + ': ' + what);
+    this.what = oneLine(what);
     this.name = 'InputError';
   }
 }
