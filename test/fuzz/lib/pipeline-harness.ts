@@ -59,22 +59,39 @@ export const CASE_BUDGET_MS = 2000;
 
 const silent = pino({ level: 'silent' });
 
+/** The intel every fuzz case runs with, as files and as the CLI options that load them. */
+export interface FuzzIntelFiles {
+  relays: string[];
+  intel: string[];
+  allow: string[];
+  cacheDir: string;
+  /** The same as replay options (regression tests run the CLI with them). */
+  args: string[];
+}
+
 /**
- * Relay list, threat intel and an exclusion, from files made here: the regression captures' "public"
- * addresses (198.51.100.0/24, 203.0.113.0/24) are listed exits, the private Tor network's consensus
- * lists its relays; one address has a threat-intel hit.
+ * Relay list, threat intel and exclusions, as files in `dir`: the regression captures' "public"
+ * addresses (198.51.100.0/24, 203.0.113.0/24) are listed exits, the private Tor network's
+ * consensuses list its relays; one address and one name have a threat-intel hit.
  */
-export async function fuzzIntel(): Promise<Intel> {
-  const dir = mkdtempSync(join(tmpdir(), 'tw7-fuzz-intel-'));
+export function writeFuzzIntel(dir: string): FuzzIntelFiles {
   const exits = join(dir, 'exits.txt');
   writeFileSync(exits, '# exit list\n198.51.100.0/24\n203.0.113.0/24\n2001:db8:2::5\n');
   const ti = join(dir, 'ti.csv');
   writeFileSync(ti, 'indicator,type,confidence,threat_type,tlp,tags\n198.51.100.5,ip,90,tor,amber,fuzz\nexample.onion,domain,50,tor,green,fuzz\n');
+  const relays = [`${exits}#exit`, join(PCAPS, 'tor-private-net.consensus')];
+  const allow = ['port:8443@tor-exit', 'domain:allowed.example'];
+  const args = [...relays.flatMap((r) => ['--relays', r]), '--intel', ti, ...allow.flatMap((a) => ['--allow', a]), '--relays-cache', dir, '--max-flows', String(MAX_FLOWS)];
+  return { relays, intel: [ti], allow, cacheDir: dir, args };
+}
+
+export async function fuzzIntel(): Promise<Intel> {
+  const f = writeFuzzIntel(mkdtempSync(join(tmpdir(), 'tw7-fuzz-intel-')));
   const s = defaultSettings();
-  s.relays = [`${exits}#exit`, join(PCAPS, 'tor-private-net.consensus')];
-  s.intel = [ti];
-  s.allow = ['port:8443@tor-exit', 'domain:allowed.example'];
-  s.relaysCache = dir;
+  s.relays = f.relays;
+  s.intel = f.intel;
+  s.allow = f.allow;
+  s.relaysCache = f.cacheDir;
   return loadIntel(s, { log: silent });
 }
 
