@@ -1,3 +1,5 @@
+import { oneLine } from './printable.js';
+
 /**
  * Errors that reach the user. Anything that is the user's fault (a bad option, an unreadable or
  * malformed file) is a UserError: the CLI prints its one-line message and exits 2. Everything else is
@@ -9,23 +11,6 @@ export class UserError extends Error {
     super(oneLine(message));
     this.name = 'UserError';
   }
-}
-
-/**
- * The message as one line of plain text: control characters (C0, DEL, C1) and the Unicode line and
- * paragraph separators are written as escapes (`\n`, `\x1b`, `\u2028`). Messages quote what the user's
- * input held (a list line, a JSON parser's excerpt, an option value), and that input may be hostile:
- * a fetched relay list or a field of captured traffic must not be able to break the one-line promise
- * or send escape sequences to the terminal that shows the error.
- */
-export function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    const n = c.charCodeAt(0);
-    return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : '\\u' + n.toString(16);
-  });
 }
 
 /** Where in an input a problem was found; every part optional, printed in this order. */
