@@ -46,6 +46,9 @@ export interface CaseFrame {
 export interface Outcome {
   /** What went wrong (empty: nothing). */
   problems: string[];
+  /** The alerts as JSON lines and as syslog messages, when asked for (`keep`). */
+  lines?: string[];
+  syslog?: Buffer[];
   alerts: number;
   packets: number;
   ms: number;
@@ -109,8 +112,10 @@ export class PipelineHarness {
   }
 
   /** Run one case through a fresh pipeline (so a failure reproduces from the case alone). */
-  run(frames: readonly CaseFrame[]): Outcome {
+  run(frames: readonly CaseFrame[], keep = false): Outcome {
     const problems: string[] = [];
+    const lines: string[] = [];
+    const syslog: Buffer[] = [];
     let alerts = 0;
     const t0 = performance.now();
     const holder = new IntelHolder(this.intel);
@@ -125,6 +130,10 @@ export class PipelineHarness {
         if (ecs.length) problems.push(`alert not valid ECS: ${ecs.slice(0, 3).join('; ')}`);
       }
       const msg = this.formatter.format(line, doc);
+      if (keep) {
+        lines.push(line);
+        syslog.push(msg);
+      }
       const back = deframer.push(frameMessage(msg, 'octet-counting'));
       if (back.length !== 1 || !back[0].equals(msg)) problems.push('syslog framing did not give the message back');
     };
@@ -178,6 +187,6 @@ export class PipelineHarness {
     if (p.flows.size !== 0) problems.push(`${p.flows.size} flows left after the final flush`);
     const ms = performance.now() - t0;
     if (ms > CASE_BUDGET_MS) problems.push(`case took ${Math.round(ms)} ms (budget ${CASE_BUDGET_MS} ms) for ${frames.length} frames`);
-    return { problems: [...new Set(problems)], alerts, packets: p.counters.packets, ms };
+    return { problems: [...new Set(problems)], alerts, packets: p.counters.packets, ms, ...(keep ? { lines, syslog } : {}) };
   }
 }
