@@ -127,7 +127,8 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
     log: o.log,
     cache: new RelayCache(s.relaysCache ?? defaultCacheDir()),
     ca: o.ca,
-    fetchTimeoutMs: o.fetchTimeoutMs,
+    fetchTimeoutMs: o.fetchTimeoutMs ?? s.relaysFetchTimeoutMs,
+    maxBytes: s.relaysMaxBytes,
     userAgent: o.userAgent,
   };
   const out: ParsedSource[] = [];
