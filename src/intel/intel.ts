@@ -119,6 +119,8 @@ export interface IntelLoadOptions {
   ca?: string | Buffer;
   fetchTimeoutMs?: number;
   userAgent?: string;
+  /** Abandon relay fetches (the daemon is stopping). */
+  signal?: AbortSignal;
 }
 
 /** The relay lists named by settings (files, directories, URLs with the disk cache). */
@@ -129,6 +131,7 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
     ca: o.ca,
     fetchTimeoutMs: o.fetchTimeoutMs ?? s.relaysFetchTimeoutMs,
     maxBytes: s.relaysMaxBytes,
+    signal: o.signal,
     userAgent: o.userAgent,
   };
   const out: ParsedSource[] = [];

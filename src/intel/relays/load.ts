@@ -39,6 +39,8 @@ export interface LoadContext {
   fetchTimeoutMs?: number;
   /** Cap on a fetched list, compressed and decompressed (default MAX_LIST_BYTES). */
   maxBytes?: number;
+  /** Abandon fetches (the daemon is stopping). */
+  signal?: AbortSignal;
   ca?: string | Buffer;
   userAgent?: string;
   now?: () => number;
@@ -140,6 +142,7 @@ export async function loadUrl(s: RelaySpec, ctx: LoadContext): Promise<ParsedSou
       lastModified: cached?.meta.lastModified,
       timeoutMs: ctx.fetchTimeoutMs,
       maxBytes: ctx.maxBytes,
+      signal: ctx.signal,
       ca: ctx.ca,
       userAgent: ctx.userAgent,
     });
