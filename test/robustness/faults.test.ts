@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PCAPS, ROOT } from '../fuzz/lib/corpus.js';
 import { logLines, runCli, type CliResult } from '../support/run-cli.js';
+import { clientServer, connectMany, Daemon, Lab, liveUnavailable, sleep, startTcpServer } from '../live/support.js';
 import { writeFlood } from './flood-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tw7-faults-'));
@@ -321,5 +322,102 @@ describe('a relay URL that misbehaves', () => {
       // Two runs each waiting out the 2 s deadline (plus one priming run), not the 60 s default.
       expect(performance.now() - t0).toBeLessThan(30_000);
     }
+  });
+});
+
+// ------------------------------------------------------------------------------------- SIGHUP
+
+const unavailable = liveUnavailable();
+
+describe.skipIf(unavailable !== undefined)('the daemon\'s config turns bad on SIGHUP (real capture between namespaces)', () => {
+  const lab = new Lab('tw7');
+  let client = '';
+  let dir = '';
+  let modeFile = '';
+  const RELAY_PORT = 18088;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmp, 'daemon-'));
+    chmodSync(dir, 0o755);
+    const ns = clientServer(lab);
+    client = ns.client;
+    await startTcpServer(lab, ns.server);
+    // The relay-list server lives inside the client's namespace (the daemon's loopback), and reads
+    // its mode from a file on every request: 'good' (198.51.100.9 is an exit) or 'silent'.
+    modeFile = join(dir, 'mode');
+    writeFileSync(modeFile, 'good');
+    const script = `const fs=require('fs');require('http').createServer((q,s)=>{const m=fs.readFileSync(${JSON.stringify(modeFile)},'utf8').trim();if(m==='good')s.end('# exit list\\n198.51.100.9\\n')}).listen(${RELAY_PORT},'127.0.0.1',()=>console.log('listening'))`;
+    const c = lab.spawn(client, process.execPath, ['-e', script]);
+    await new Promise<void>((resolve) => c.stdout!.on('data', (b: Buffer) => b.toString().includes('listening') && resolve()));
+  });
+
+  afterAll(async () => {
+    await lab.cleanup();
+  });
+
+  const ruleIds = (d: Daemon, from: number): string[] => d.alerts.slice(from).map((a) => (a.rule as { id: string }).id).sort();
+
+  it('broken YAML, a deleted file, a relay URL that hangs: each rejected or waited out, capture and the last good relay set go on', async () => {
+    const cfg = join(dir, 'torwatch.yml');
+    const good = `interface: c0\nstats-interval: 0\nrules: [tor-port-private, tor-exit]\nrelays: ['http://127.0.0.1:${RELAY_PORT}/torbulkexitlist#exit']\nrelays-cache: ${join(dir, 'cache')}\nrelays-fetch-timeout: 4s\n`;
+    writeFileSync(cfg, good);
+    const d = new Daemon(lab, client, ['-c', cfg]);
+    await d.started();
+    const hupRejected = async (text: string | undefined, why: RegExp): Promise<void> => {
+      const from = d.logs.length;
+      if (text === undefined) rmSync(cfg);
+      else writeFileSync(cfg, text);
+      d.signal('SIGHUP');
+      const l = await d.waitLog((x) => String(x.msg).startsWith('reload rejected'), 10_000, from);
+      expect(String(l.err)).toMatch(why);
+      expect(l.level).toBe(50);
+    };
+    const connectAndExpect = async (): Promise<void> => {
+      const from = d.alerts.length;
+      await connectMany(lab, client, 1);
+      await d.waitAlerts(from + 2);
+      expect(ruleIds(d, from)).toEqual(['tor-exit', 'tor-port-private']);
+    };
+
+    await connectAndExpect();
+    await hupRejected(`${good}home-net: [10.0.0.0/8\n`, new RegExp(`^${cfg}: line \\d+: not valid YAML`));
+    await connectAndExpect();
+    await hupRejected(undefined, new RegExp(`^${cfg}: config file not found`));
+    await connectAndExpect();
+
+    // The relay server hangs: the reload waits for it in the background, capture does not.
+    writeFileSync(cfg, good);
+    writeFileSync(modeFile, 'silent');
+    const from = d.logs.length;
+    const t0 = Date.now();
+    d.signal('SIGHUP');
+    await connectAndExpect();
+    expect(Date.now() - t0).toBeLessThan(3500);
+    expect(d.logs.slice(from).some((l) => l.msg === 'reload complete')).toBe(false);
+    const w = await d.waitLog((l) => l.msg === 'relay list fetch failed; using the last good cached copy', 10_000, from);
+    expect(String(w.error)).toMatch(/no complete answer within 4 s/);
+    await d.waitLog((l) => l.msg === 'reload complete', 5000, from);
+    await connectAndExpect();
+    expect(await d.stop()).toBe(0);
+  });
+
+  it('SIGTERM while a reload waits on a hanging relay URL: the wait is abandoned, alerts flushed, exit 0 at once', async () => {
+    const cfg = join(dir, 'term.yml');
+    const out = join(dir, 'term-alerts.ndjson');
+    writeFileSync(modeFile, 'good');
+    writeFileSync(cfg, `interface: c0\nstats-interval: 0\nrules: [tor-port-private, tor-exit]\nrelays: ['http://127.0.0.1:${RELAY_PORT}/torbulkexitlist#exit']\nrelays-cache: ${join(dir, 'cache2')}\nrelays-fetch-timeout: 60s\noutput: [${out}]\n`);
+    const d = new Daemon(lab, client, ['-c', cfg]);
+    await d.started();
+    writeFileSync(modeFile, 'silent');
+    const from = d.logs.length;
+    d.signal('SIGHUP');
+    await d.waitLog((l) => l.msg === 'SIGHUP: reopening outputs and reloading the configuration', 5000, from);
+    await connectMany(lab, client, 3);
+    await sleep(500);
+    const t0 = Date.now();
+    expect(await d.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const alerts = jsonLines(out) as { rule: { id: string } }[];
+    expect(alerts.map((a) => a.rule.id).sort()).toEqual(['tor-exit', 'tor-exit', 'tor-exit', 'tor-port-private', 'tor-port-private', 'tor-port-private']);
   });
 });
