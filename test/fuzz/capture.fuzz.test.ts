@@ -69,7 +69,7 @@ function drive(data: Buffer, sizes: readonly number[] | undefined): Outcome {
   else if (d.kind === 'pcapng') parser = new PcapngParser('fuzz.cap', frame, sink);
   else return out;
   try {
-    let tail = Buffer.alloc(0);
+    let tail: Buffer = Buffer.alloc(0);
     let base = 0;
     let p = 0;
     let i = 0;

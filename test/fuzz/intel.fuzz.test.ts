@@ -157,6 +157,7 @@ describe('relay lists', () => {
   it('every format, mutated: a source (or "not a relay list"), or a one-line error naming the file; bounded; indexable', () => {
     let parsed = 0;
     let errors = 0;
+    const byFormat: Record<string, number> = {};
     fc.assert(
       fc.property(hostileText(relaySeeds), fc.constantFrom(undefined, 'exit' as const, 'guard' as const, 'relay' as const), ({ name, text }, hint) => {
         let src: ParsedSource | undefined;
@@ -171,6 +172,7 @@ describe('relay lists', () => {
         expect(performance.now() - t0).toBeLessThan(CALL_BUDGET_MS * 4);
         if (!src) return;
         parsed++;
+        byFormat[src.info.format] = (byFormat[src.info.format] ?? 0) + 1;
         // No relay entry in any format is shorter than an address ("1.2.3.4").
         expect(src.relays.length).toBeLessThanOrEqual(text.length / 7 + 1);
         // Plain checks in the loop (thousands of addresses per run), one assertion after it.
@@ -185,12 +187,15 @@ describe('relay lists', () => {
     );
     expect(parsed).toBeGreaterThan(500);
     expect(errors).toBeGreaterThan(100);
+    // Every format was reached, and parsed (mutated) many times.
+    for (const f of ['consensus', 'microdesc-consensus', 'onionoo', 'tordnsel', 'bulk-exit-list', 'relay-csv', 'ip-list']) expect(byFormat[f] ?? 0, f).toBeGreaterThan(20);
   });
 });
 
 describe('threat intel', () => {
   it('CSV, MISP CSV and STIX, mutated: indicators, or a one-line error naming the file (and line); indexable', () => {
     let loaded = 0;
+    const byFormat: Record<string, number> = {};
     fc.assert(
       fc.property(hostileText(tiSeeds), ({ name, text }) => {
         const file = join(dir, name);
@@ -203,6 +208,7 @@ describe('threat intel', () => {
           return;
         }
         loaded++;
+        byFormat[r.format] = (byFormat[r.format] ?? 0) + 1;
         expect(r.indicators.length).toBeLessThanOrEqual(text.length);
         const index = new IndicatorIndex();
         for (const ind of r.indicators) index.add(ind);
@@ -210,6 +216,7 @@ describe('threat intel', () => {
       params(1500),
     );
     expect(loaded).toBeGreaterThan(200);
+    for (const f of ['csv', 'misp-csv', 'stix']) expect(byFormat[f] ?? 0, f).toBeGreaterThan(50);
   });
 });
 
