@@ -2,6 +2,7 @@
 // `npm run fuzz [-- --seconds N | --mutations N] [--seed S] [--out DIR]`: bundles the fuzz driver
 // (test/fuzz/lib/fuzz-main.ts, TypeScript over the real src/) with esbuild, as the CLI is bundled,
 // and runs it. Not part of CI: failures it finds become regression files that CI replays.
+// FUZZ_BUILD_ONLY=1 only bundles (.cache/fuzz/fuzz-main.mjs), e.g. to run several seeds by hand.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
