@@ -9,7 +9,7 @@
  *    URL that hangs): capture goes on with the running configuration.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,7 +167,7 @@ type Mode = 'good' | 'garbage' | 'declared-huge' | 'streamed-huge' | 'gzip-bomb'
 
 /** A relay-list server on loopback whose behaviour the test switches; counts bytes it managed to send. */
 async function relayServer(): Promise<{ url: string; mode: Mode; sent: number; requests: number; close: () => Promise<void> }> {
-  const state = { url: '', mode: 'good' as Mode, sent: 0, requests: 0, close: async () => undefined };
+  const state = { url: '', mode: 'good' as Mode, sent: 0, requests: 0, close: (): Promise<void> => Promise.resolve() };
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const line = Buffer.from('198.51.100.77\n'.repeat(4096));
