@@ -359,7 +359,7 @@ describe.skipIf(unavailable !== undefined)('the daemon\'s config turns bad on SI
 
   it('broken YAML, a deleted file, a relay URL that hangs: each rejected or waited out, capture and the last good relay set go on', async () => {
     const cfg = join(dir, 'torwatch.yml');
-    const good = `interface: c0\nstats-interval: 0\nrules: [tor-port-private, tor-exit]\nrelays: ['http://127.0.0.1:${RELAY_PORT}/torbulkexitlist#exit']\nrelays-cache: ${join(dir, 'cache')}\nrelays-fetch-timeout: 4s\n`;
+    const good = `interface: c0\nstats-interval: 0\nrules: [tor-port-private, tor-exit]\nrelays: ['http://127.0.0.1:${RELAY_PORT}/torbulkexitlist#exit']\nrelays-cache: ${join(dir, 'cache')}\nrelays-fetch-timeout: 6s\n`;
     writeFileSync(cfg, good);
     const d = new Daemon(lab, client, ['-c', cfg]);
     await d.started();
@@ -392,10 +392,10 @@ describe.skipIf(unavailable !== undefined)('the daemon\'s config turns bad on SI
     const t0 = Date.now();
     d.signal('SIGHUP');
     await connectAndExpect();
-    expect(Date.now() - t0).toBeLessThan(3500);
+    expect(Date.now() - t0).toBeLessThan(5000);
     expect(d.logs.slice(from).some((l) => l.msg === 'reload complete')).toBe(false);
     const w = await d.waitLog((l) => l.msg === 'relay list fetch failed; using the last good cached copy', 10_000, from);
-    expect(String(w.error)).toMatch(/no complete answer within 4 s/);
+    expect(String(w.error)).toMatch(/no complete answer within 6 s/);
     await d.waitLog((l) => l.msg === 'reload complete', 5000, from);
     await connectAndExpect();
     expect(await d.stop()).toBe(0);
