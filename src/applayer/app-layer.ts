@@ -49,6 +49,8 @@ export class AppLayer implements AppContext {
   /** The current event time (reused; see EventTime). */
   private readonly at: EventTime = { tsSec: 0, tsNsec: 0, packet: 0 };
   private nowMs = 0;
+  /** The last exception caught at this stage's boundary (a bug): kept so tests and the fuzzer can say where. */
+  lastInternalError: unknown;
 
   constructor(private readonly opts: AppLayerOptions) {
     this.budget = new MemoryBudget(opts.memcap ?? 64 * 1024 * 1024);
@@ -90,8 +92,9 @@ export class AppLayer implements AppContext {
         // A flow that existed before this stage saw it (not expected: every flow starts with isNew).
         this.newFlow(flow);
       }
-    } catch {
+    } catch (err) {
       this.counters.anomaly(AppAnomaly['applayer.internal_error']);
+      this.lastInternalError = err;
       this.abandon(flow);
     }
   }
@@ -106,8 +109,9 @@ export class AppLayer implements AppContext {
     at.packet = 0;
     try {
       this.abandon(flow);
-    } catch {
+    } catch (err) {
       this.counters.anomaly(AppAnomaly['applayer.internal_error']);
+      this.lastInternalError = err;
     }
   }
 

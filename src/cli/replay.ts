@@ -5,6 +5,7 @@ import { assemble } from '../pipeline/assemble.js';
 import { ProgressBar } from '../pipeline/progress.js';
 import { buildSummary, formatSummary, type InputSummary } from '../pipeline/summary.js';
 import { UserError } from '../util/errors.js';
+import { oneLine } from '../util/printable.js';
 
 /** Inputs at least this big get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
@@ -88,5 +89,10 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
   if (process.stderr.isTTY) process.stderr.write(formatSummary(summary));
   const lost = summary.outputs.reduce((a, o) => a + o.failed, 0);
   if (lost > 0 && exitCode === 0) log.error({ lost }, 'some alerts could not be written');
+  // An output the OS refused (a full disk, a lost mount): one line a person sees without reading logs.
+  for (const o of summary.outputs) {
+    if (o.failed > 0 && typeof o.error === 'string') process.stderr.write(`torwatch: ${oneLine(`${o.target}: ${o.failed} of ${o.written + o.failed} alerts could not be written (${o.error})`)}
+`);
+  }
   return exitCode;
 }

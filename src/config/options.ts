@@ -209,6 +209,26 @@ export const COMMON_OPTIONS: OptionSpec[] = [
       return undefined;
     },
   },
+  {
+    key: 'relays-fetch-timeout', flags: '--relays-fetch-timeout <duration>', list: false,
+    help: 'give up fetching a --relays URL after this long, and use its cached copy (default 60s)',
+    apply: (s, v) => {
+      const d = parseDuration(v[v.length - 1], 1000, 3_600_000);
+      if (typeof d === 'string') return d;
+      s.relaysFetchTimeoutMs = d;
+      return undefined;
+    },
+  },
+  {
+    key: 'relays-max-size', flags: '--relays-max-size <bytes>', list: false,
+    help: 'largest relay list accepted from a URL, compressed or not (e.g. 64M; default 512M); a larger answer is refused and the cached copy used',
+    apply: (s, v) => {
+      const n = parseSize(v[v.length - 1]);
+      if (n === undefined || n < 1024) return `'${v[v.length - 1]}' is not a size of at least 1k (e.g. 64M, 1G)`;
+      s.relaysMaxBytes = n;
+      return undefined;
+    },
+  },
 ];
 
 /** Apply one option's raw values; a bad value is a usage error naming the option. */

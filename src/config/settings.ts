@@ -44,6 +44,10 @@ export interface Settings {
   relaysStaleGraceMs: number;
   /** A relay set older than this draws a warning; undated lists this far from the traffic are stale (--relays-max-age). */
   relaysMaxAgeMs: number;
+  /** Whole-request deadline of one relay-list fetch (--relays-fetch-timeout). */
+  relaysFetchTimeoutMs: number;
+  /** Largest relay list accepted from a URL, compressed and decompressed (--relays-max-size). */
+  relaysMaxBytes: number;
 }
 
 export const DEFAULT_HOME_NET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -73,6 +77,8 @@ export function defaultSettings(): Settings {
     relaysStaleGraceMs: 24 * 3600_000,
     // A consensus is valid for 3 h; an hourly-refreshed set older than that has missed refreshes.
     relaysMaxAgeMs: 3 * 3600_000,
+    relaysFetchTimeoutMs: 60_000,
+    relaysMaxBytes: 512 * 1024 * 1024,
   };
 }
 

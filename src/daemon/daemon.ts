@@ -56,6 +56,8 @@ export class CaptureDaemon {
   private readonly startedAtMs = Date.now();
   private readonly reloads = { ok: 0, failed: 0 };
   private reloadChain: Promise<void> = Promise.resolve();
+  /** Aborted at shutdown: relay fetches of a reload in progress give up at once. */
+  private readonly stopSignal = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private statsTimer: NodeJS.Timeout | undefined;
   private lastStats: DaemonStats | undefined;
@@ -129,7 +131,7 @@ export class CaptureDaemon {
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
       this.reloadable = this.asm.reloadable;
       if (s.relays.length || s.intel.length) {
-        this.refresher = new IntelRefresher(this.asm.intel, s, { log: this.log, userAgent: `torwatch/${this.o.version}` });
+        this.refresher = new IntelRefresher(this.asm.intel, s, { log: this.log, userAgent: `torwatch/${this.o.version}`, signal: this.stopSignal.signal });
         this.refresher.start();
       }
     } catch (err) {
@@ -281,8 +283,12 @@ export class CaptureDaemon {
     let state: ReloadableState;
     try {
       next = await this.o.reloadSettings();
-      state = await buildReloadable(next, this.log, this.o.version);
+      state = await buildReloadable(next, this.log, this.o.version, this.stopSignal.signal);
     } catch (err) {
+      if (this.stopping) {
+        this.log.info('reload abandoned: stopping');
+        return;
+      }
       this.reloads.failed++;
       const message = err instanceof UserError ? err.message : String((err as Error)?.message ?? err);
       this.log.error({ err: message }, 'reload rejected; the running configuration stays in force');
@@ -318,6 +324,9 @@ export class CaptureDaemon {
     for (const t of this.timers) clearInterval(t);
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.refresher?.stop();
+    // A reload may be waiting on a relay URL (up to --relays-fetch-timeout): stop waiting, so the
+    // shutdown is not held up (and cut off by the watchdog before the outputs are flushed).
+    this.stopSignal.abort();
     let finals: CaptureStats[] | undefined;
     try {
       await this.reloadChain;

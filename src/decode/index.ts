@@ -43,8 +43,11 @@ export interface DecoderOptions {
   fragments?: FragmentOptions;
 }
 
+/** Where the tables go: a Dispatcher, or a test that wraps each decoder (test/fuzz records every layer's bytes). */
+export type DecoderRegistry = Pick<Dispatcher, 'registerLinkType' | 'registerEtherType' | 'registerIpProto' | 'registerUdpPort' | 'registerUdpHeuristic'>;
+
 /** The protocol tables: which decoder handles which link type, ethertype, IP protocol and UDP port. */
-function register(d: Dispatcher): void {
+export function registerDecoders(d: DecoderRegistry): void {
   const link: Array<[number, LayerDecoder]> = [
     [LinkType.ETHERNET, decodeEthernet],
     [LinkType.NULL, decodeNullLoopback],
@@ -116,13 +119,15 @@ function register(d: Dispatcher): void {
  */
 export class PacketDecoder {
   private readonly d: Dispatcher;
+  /** The last exception caught at this stage's boundary (a bug): kept so tests and the fuzzer can say where. */
+  lastInternalError: unknown;
 
   constructor(
     readonly anomalies: AnomalyCounters,
     opts: DecoderOptions = {},
   ) {
     this.d = new Dispatcher(anomalies, opts);
-    register(this.d);
+    registerDecoders(this.d);
   }
 
   /** The IP fragment table (capacity, live entries), for metrics and tests. */
@@ -150,9 +155,10 @@ export class PacketDecoder {
     try {
       d.begin(p);
       ok = d.link(p, p.frame.linktype, p.frame.off, p.end);
-    } catch {
+    } catch (err) {
       // A decoder bug must not take the pipeline down; it is counted and the packet skipped.
       d.note(AnomalyId['decoder.internal_error']);
+      this.lastInternalError = err;
       ok = false;
     }
     if (!ok) {

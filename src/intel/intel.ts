@@ -119,6 +119,8 @@ export interface IntelLoadOptions {
   ca?: string | Buffer;
   fetchTimeoutMs?: number;
   userAgent?: string;
+  /** Abandon relay fetches (the daemon is stopping). */
+  signal?: AbortSignal;
 }
 
 /** The relay lists named by settings (files, directories, URLs with the disk cache). */
@@ -127,7 +129,9 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
     log: o.log,
     cache: new RelayCache(s.relaysCache ?? defaultCacheDir()),
     ca: o.ca,
-    fetchTimeoutMs: o.fetchTimeoutMs,
+    fetchTimeoutMs: o.fetchTimeoutMs ?? s.relaysFetchTimeoutMs,
+    maxBytes: s.relaysMaxBytes,
+    signal: o.signal,
     userAgent: o.userAgent,
   };
   const out: ParsedSource[] = [];

@@ -170,7 +170,7 @@ export function parseJson(text: string, file: string): unknown {
     let line = 1;
     const end = Math.min(offset, text.length);
     for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line++;
-    const what = msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/,?\s*"[^"]*"\s*is not valid JSON/, '').replace(/ in JSON at position \d+/, '');
+    const what = msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/,\s*(?:\.\.\.)?".*?\s*is not valid JSON\s*$/s, '').replace(/ in JSON at position \d+/, '');
     throw new InputError({ file, line }, `not valid JSON: ${what}`);
   }
 }

@@ -37,6 +37,8 @@ export class FileOutput implements AlertOutput {
   private failed = 0;
   private rotations = 0;
   private reopens = 0;
+  /** Why the last failed write failed (for the run summary and the one-line report at the end). */
+  private lastError: string | undefined;
 
   private constructor(
     readonly path: string,
@@ -107,7 +109,7 @@ export class FileOutput implements AlertOutput {
   }
 
   stats(): OutputStats {
-    return { target: this.target, written: this.written, failed: this.failed, rotations: this.rotations, reopens: this.reopens };
+    return { target: this.target, written: this.written, failed: this.failed, rotations: this.rotations, reopens: this.reopens, ...(this.lastError ? { error: this.lastError } : {}) };
   }
 
   private async openFile(): Promise<void> {
@@ -134,23 +136,53 @@ export class FileOutput implements AlertOutput {
       this.log?.error({ file: this.path, err: (err as Error).message }, 'alert file rotation failed; appending to the current file');
       if (!this.fh) await this.openFile().catch(() => undefined);
     }
-    if (!this.fh) {
+    const fh = this.fh;
+    if (!fh) {
       this.failed += lines;
+      this.lastError = 'the file is not open';
       return;
     }
+    let off = 0;
     try {
-      let off = 0;
       while (off < data.length) {
-        const { bytesWritten } = await this.fh.write(data, off, data.length - off);
+        const { bytesWritten } = await fh.write(data, off, data.length - off);
+        if (bytesWritten <= 0) throw new Error('write() wrote nothing');
         off += bytesWritten;
       }
-      this.size += data.length;
-      if (this.opts.fsync === 'batch') await this.fh.datasync();
-      this.written += lines;
     } catch (err) {
-      this.failed += lines;
-      this.log?.error({ err: (err as Error).message, file: this.path, lost: lines }, 'alert file write failed');
+      await this.cutBack(fh, data, off, lines, err as NodeJS.ErrnoException);
+      return;
     }
+    this.size += data.length;
+    this.written += lines;
+    if (this.opts.fsync === 'batch') {
+      // The lines are in the page cache (a crash of torwatch loses nothing); only a power loss could.
+      await fh.datasync().catch((err: Error) => this.log?.error({ file: this.path, err: err.message }, 'alert file fdatasync failed'));
+    }
+  }
+
+  /**
+   * A write the OS cut short (ENOSPC on a full disk, EDQUOT, EIO): the file may end in part of a line.
+   * Cut it back to the last whole line, so that a tailing shipper never reads half an alert and later
+   * writes (once there is room again) start on a line of their own; count what did get written.
+   */
+  private async cutBack(fh: FileHandle, data: Buffer, off: number, lines: number, err: NodeJS.ErrnoException): Promise<void> {
+    const whole = off > 0 ? data.lastIndexOf(0x0a, off - 1) + 1 : 0;
+    let kept = 0;
+    for (let i = data.indexOf(0x0a); i >= 0 && i < whole; i = data.indexOf(0x0a, i + 1)) kept++;
+    if (off > whole) {
+      try {
+        const { size } = await fh.stat();
+        await fh.truncate(size - (off - whole));
+      } catch (e) {
+        this.log?.error({ file: this.path, err: (e as Error).message }, 'alert file: could not cut back a partly written line');
+      }
+    }
+    this.size += whole;
+    this.written += kept;
+    this.failed += lines - kept;
+    this.lastError = err.code ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '').replace(/, write$/, '')}` : err.message;
+    this.log?.error({ err: err.message, code: err.code, file: this.path, lost: lines - kept, written: kept }, 'alert file write failed; alerts lost');
   }
 }
 

@@ -45,8 +45,8 @@ export interface ReloadableState {
  * file, line or key on bad input (a malformed relay list included); the daemon then keeps the previous
  * state and logs the error.
  */
-export async function buildReloadable(s: Settings, log: Logger, version: string): Promise<ReloadableState> {
-  const intel = await loadIntel(s, { log, userAgent: `torwatch/${version}` });
+export async function buildReloadable(s: Settings, log: Logger, version: string, signal?: AbortSignal): Promise<ReloadableState> {
+  const intel = await loadIntel(s, { log, userAgent: `torwatch/${version}`, signal });
   return { homeNet: homeNetSet(s), enabledRules: enabledRules(s), intel };
 }
 

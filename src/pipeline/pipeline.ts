@@ -1,4 +1,5 @@
 import { AppLayer } from '../applayer/app-layer.js';
+import type { DnsCache } from '../applayer/dns/cache.js';
 import type { Frame } from '../capture/frame.js';
 import { AnomalyCounters } from '../decode/anomalies.js';
 import { PacketDecoder } from '../decode/index.js';
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   exclude?: (d: Detection) => string | undefined;
   /** A later stage that acts on the packet clock (aggregation windows) and flushes at the end. */
   timer?: PipelineTimer;
+  /** The DNS answer cache (default: 65536 entries). The fuzzer gives each short case a small one. */
+  dnsCache?: DnsCache;
 }
 
 /** Told when the packet clock reaches `nextDeadlineMs`, and at the end of input (after the last flows ended). */
@@ -68,7 +71,7 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
-    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at) });
+    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at), dnsCache: opts.dnsCache });
     this.detect = new DetectEngine({
       detectors: opts.detectors,
       enabled: opts.enabledRules,

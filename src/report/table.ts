@@ -1,9 +1,17 @@
 import type { HuntReport } from './hunt.js';
 import type { ReadStats } from './read-alerts.js';
+import { oneLine } from '../util/printable.js';
 
-/** Plain-text tables for a terminal: padded columns, the last one unpadded, long cells cut with '…'. */
+/**
+ * Plain-text tables for a terminal: padded columns, the last one unpadded, long cells cut with '…'.
+ * Cells come from alerts, i.e. from captured traffic (an SNI, a Host header): control characters are
+ * shown as escapes, so a hostile name can neither break the table nor drive the terminal.
+ */
 export function table(head: string[], rows: string[][], maxWidth = 60): string {
-  const cut = (s: string): string => (s.length > maxWidth ? s.slice(0, maxWidth - 1) + '…' : s);
+  const cut = (raw: string): string => {
+    const s = oneLine(raw);
+    return s.length > maxWidth ? s.slice(0, maxWidth - 1) + '…' : s;
+  };
   const cells = rows.map((r) => r.map(cut));
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd();

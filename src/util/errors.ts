@@ -1,3 +1,5 @@
+import { oneLine } from './printable.js';
+
 /**
  * Errors that reach the user. Anything that is the user's fault (a bad option, an unreadable or
  * malformed file) is a UserError: the CLI prints its one-line message and exits 2. Everything else is
@@ -6,7 +8,7 @@
 export class UserError extends Error {
   readonly exitCode = 2;
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'UserError';
   }
 }
@@ -28,11 +30,15 @@ export interface InputLocation {
  * then what was wrong, on one line: `FILE: packet 7 at byte 1234: record caplen 4294967295 exceeds ...`.
  */
 export class InputError extends UserError {
+  /** What was wrong, as one line (see oneLine). */
+  readonly what: string;
+
   constructor(
     readonly where: InputLocation,
-    readonly what: string,
+    what: string,
   ) {
     super(formatLocation(where) + ': ' + what);
+    this.what = oneLine(what);
     this.name = 'InputError';
   }
 }

@@ -71,6 +71,8 @@ const EXAMPLES: Record<string, { good: string; bad: string; check: (s: Settings)
   'relays-refresh': { good: '30m', bad: '1s', check: (s) => s.relaysRefreshMs, want: 30 * 60_000 },
   'relays-stale-grace': { good: '12h', bad: 'later', check: (s) => s.relaysStaleGraceMs, want: 12 * 3_600_000 },
   'relays-max-age': { good: '6h', bad: '-1h', check: (s) => s.relaysMaxAgeMs, want: 6 * 3_600_000 },
+  'relays-fetch-timeout': { good: '90s', bad: '0s', check: (s) => s.relaysFetchTimeoutMs, want: 90_000 },
+  'relays-max-size': { good: '64M', bad: '12', check: (s) => s.relaysMaxBytes, want: 64 * 1024 * 1024 },
 };
 
 describe('every option is a config-file key', () => {

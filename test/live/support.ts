@@ -47,11 +47,15 @@ export function sh(cmd: string, args: string[], opts: { input?: string } = {}): 
 /** Namespaces and links for one test file; unique names so parallel runs never collide. */
 export class Lab {
   readonly tag = randomBytes(3).toString('hex');
+
+  /** `prefix`: the issue whose tests made the namespaces (tw6 here; other suites pass their own). */
+  constructor(private readonly prefix = 'tw6') {}
+
   private readonly namespaces: string[] = [];
   private readonly children: ChildProcess[] = [];
 
   ns(name: string): string {
-    const full = `tw6-${name}-${this.tag}`;
+    const full = `${this.prefix}-${name}-${this.tag}`;
     sh('ip', ['netns', 'add', full]);
     this.namespaces.push(full);
     this.exec(full, 'ip', ['link', 'set', 'lo', 'up']);

@@ -30,6 +30,9 @@ const BT_PB = 2;
 const BT_SPB = 3;
 const BT_EPB = 6;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times an ISO 8601 (ECS @timestamp) date can name. */
+const MIN_TS_SEC = -62_135_596_800;
+const MAX_TS_SEC = 253_402_300_799;
 
 /** type + length + trailer */
 const BLOCK_OVERHEAD = 12;
@@ -216,6 +219,11 @@ export class PcapngParser implements RecordParser {
     }
     const f = this.frame;
     setTimestamp(f, u32e(buf, pos + 12, le), u32e(buf, pos + 16, le), iface.ts, iface.tsOffsetSec);
+    // 64 bits of units (and a signed offset) reach far past any calendar; a date no ISO 8601 / ECS
+    // timestamp can hold is a corrupt block (or a wrong if_tsresol/if_tsoffset), not a packet time.
+    if (f.tsSec < MIN_TS_SEC || f.tsSec > MAX_TS_SEC) {
+      this.failPacket(base + pos, `${what} timestamp of ${f.tsSec} seconds since 1970 is outside the years 0001-9999 (corrupt timestamp, or a wrong if_tsresol/if_tsoffset of interface ${ifId})`);
+    }
     f.caplen = caplen;
     f.wirelen = u32e(buf, pos + 24, le);
     f.off = pos + 28;

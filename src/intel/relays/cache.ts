@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -66,8 +66,14 @@ export class RelayCache {
     const full: CacheMeta = { url, bytes: body.length, ...meta };
     const file = this.path(url);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.concat([Buffer.from(JSON.stringify(full) + '\n'), body]));
-    renameSync(tmp, file);
+    try {
+      writeFileSync(tmp, Buffer.concat([Buffer.from(JSON.stringify(full) + '\n'), body]));
+      renameSync(tmp, file);
+    } catch (err) {
+      // A full disk must not leave a half-written temporary file behind; the old copy stays as it was.
+      rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 
   /** Record that a conditional request found the cached content still current. */

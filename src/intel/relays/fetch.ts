@@ -12,6 +12,8 @@ export interface HttpGetOptions {
   /** Extra CA certificates (tests with a local HTTPS server; users set NODE_EXTRA_CA_CERTS). */
   ca?: string | Buffer;
   userAgent?: string;
+  /** Abandon the request (the daemon is stopping): it rejects at once. */
+  signal?: AbortSignal;
 }
 
 export interface HttpGetResult {
@@ -56,15 +58,24 @@ function requestOnce(url: string, o: HttpGetOptions): Promise<{ redirect?: strin
   if (o.lastModified) headers['if-modified-since'] = o.lastModified;
   const lib = u.protocol === 'https:' ? https : http;
   const timeoutMs = o.timeoutMs ?? 60_000;
+  if (o.signal?.aborted) return Promise.reject(new Error('fetch abandoned: torwatch is stopping'));
   return new Promise((resolveOuter, rejectOuter) => {
     // A whole-request deadline: a server that trickles bytes must not hold a refresh forever.
     const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`)), timeoutMs);
-    const resolve = (v: { redirect?: string; result?: Omit<HttpGetResult, 'finalUrl'> }): void => {
+    const onAbort = (): void => {
+      req.destroy(new Error('fetch abandoned: torwatch is stopping'));
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+    };
+    const resolve = (v: { redirect?: string; result?: Omit<HttpGetResult, 'finalUrl'> }): void => {
+      done();
       resolveOuter(v);
     };
     const reject = (e: Error): void => {
-      clearTimeout(timer);
+      done();
       rejectOuter(e);
     };
     const req = lib.get(u, { headers, ...(o.ca && u.protocol === 'https:' ? { ca: o.ca } : {}) }, (res) => {

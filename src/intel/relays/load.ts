@@ -37,6 +37,10 @@ export interface LoadContext {
   /** Where fetched lists are kept; undefined = no disk cache. */
   cache?: RelayCache;
   fetchTimeoutMs?: number;
+  /** Cap on a fetched list, compressed and decompressed (default MAX_LIST_BYTES). */
+  maxBytes?: number;
+  /** Abandon fetches (the daemon is stopping). */
+  signal?: AbortSignal;
   ca?: string | Buffer;
   userAgent?: string;
   now?: () => number;
@@ -72,10 +76,10 @@ function readText(file: string, size: number): string {
 }
 
 /** Bytes -> text; gzip-compressed lists (CollecTor, saved downloads) are inflated first. */
-function decode(buf: Buffer, file: string): string {
+function decode(buf: Buffer, file: string, maxBytes = MAX_LIST_BYTES): string {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf, { maxOutputLength: MAX_LIST_BYTES });
+      buf = gunzipSync(buf, { maxOutputLength: maxBytes });
     } catch (err) {
       throw new InputError({ file }, `gzip data is corrupt or too large (${(err as Error).message})`);
     }
@@ -137,20 +141,22 @@ export async function loadUrl(s: RelaySpec, ctx: LoadContext): Promise<ParsedSou
       etag: cached?.meta.etag,
       lastModified: cached?.meta.lastModified,
       timeoutMs: ctx.fetchTimeoutMs,
+      maxBytes: ctx.maxBytes,
+      signal: ctx.signal,
       ca: ctx.ca,
       userAgent: ctx.userAgent,
     });
     const fetchedAt = now();
     if (res.status === 304 && cached) {
-      ctx.cache?.touch(s.target, fetchedAt);
-      const parsed = parseFetched(cached.body, s, fetchedAt, false);
+      keepInCache(ctx, s.target, () => ctx.cache?.touch(s.target, fetchedAt));
+      const parsed = parseFetched(cached.body, s, fetchedAt, false, ctx.maxBytes);
       ctx.log.debug({ url: s.target }, 'relay list not modified since the cached copy');
       return parsed;
     }
     if (res.status === 304) throw new Error('HTTP 304 without a cached copy');
-    const parsed = parseFetched(res.body!, s, fetchedAt, false);
+    const parsed = parseFetched(res.body!, s, fetchedAt, false, ctx.maxBytes);
     logWarnings(parsed, ctx.log);
-    ctx.cache?.write(s.target, res.body!, { fetchedAtMs: fetchedAt, etag: res.etag, lastModified: res.lastModified });
+    keepInCache(ctx, s.target, () => ctx.cache?.write(s.target, res.body!, { fetchedAtMs: fetchedAt, etag: res.etag, lastModified: res.lastModified }));
     ctx.log.info({ url: s.target, format: parsed.info.format, relays: parsed.info.relays, bytes: res.body!.length }, 'relay list fetched');
     return parsed;
   } catch (err) {
@@ -164,8 +170,22 @@ export async function loadUrl(s: RelaySpec, ctx: LoadContext): Promise<ParsedSou
   throw new UserError(`${s.target}: ${problem}${ctx.cache ? ` (and no cached copy in ${ctx.cache.dir})` : ''}`);
 }
 
-function parseFetched(body: Buffer, s: RelaySpec, fetchedAtMs: number, fromCache: boolean): ParsedSource {
-  const parsed = parseRelayText(decode(body, s.target), s.target, fetchedAtMs, s.hint);
+/**
+ * Write the cache, but never let it cost the list itself: a cache directory that cannot be written
+ * (no home directory for a service user, a read-only or full disk) is a warning, and the list just
+ * fetched is used all the same.
+ */
+function keepInCache(ctx: LoadContext, url: string, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    ctx.log.warn({ url, cache: ctx.cache?.dir, err: e.message, code: e.code }, 'relay list could not be cached (set --relays-cache to a writable directory): it is used now, but a restart without network will not have it');
+  }
+}
+
+function parseFetched(body: Buffer, s: RelaySpec, fetchedAtMs: number, fromCache: boolean, maxBytes?: number): ParsedSource {
+  const parsed = parseRelayText(decode(body, s.target, maxBytes), s.target, fetchedAtMs, s.hint);
   if (!parsed) throw new InputError({ file: s.target }, 'not a relay list torwatch knows');
   parsed.info.url = s.target;
   parsed.info.fetchedAtMs = fetchedAtMs;
