@@ -30,6 +30,16 @@ function intIn(min: number, max: number, set: (n: number) => void) {
   };
 }
 
+/** A duration option's apply: the last value, parsed by parseDuration (its bounds unless given). */
+function duration(set: (ms: number) => void, minMs?: number, maxMs?: number) {
+  return (v: string[]): string | undefined => {
+    const d = parseDuration(v[v.length - 1], minMs, maxMs);
+    if (typeof d === 'string') return d;
+    set(d);
+    return undefined;
+  };
+}
+
 export const COMMON_OPTIONS: OptionSpec[] = [
   {
     key: 'relays', flags: '--relays <path|url>', list: true,
@@ -182,42 +192,22 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   {
     key: 'relays-refresh', flags: '--relays-refresh <duration>', list: false,
     help: 'capture daemon: refetch --relays URLs and reread files this often (default 60m; 90s, 60m, 6h, 1d)',
-    apply: (s, v) => {
-      const d = parseDuration(v[v.length - 1], 10_000);
-      if (typeof d === 'string') return d;
-      s.relaysRefreshMs = d;
-      return undefined;
-    },
+    apply: (s, v) => duration((ms) => { s.relaysRefreshMs = ms; }, 10_000)(v),
   },
   {
     key: 'relays-stale-grace', flags: '--relays-stale-grace <duration>', list: false,
     help: 'use a consensus this long past its valid-until, marking matches stale (default 24h)',
-    apply: (s, v) => {
-      const d = parseDuration(v[v.length - 1]);
-      if (typeof d === 'string') return d;
-      s.relaysStaleGraceMs = d;
-      return undefined;
-    },
+    apply: (s, v) => duration((ms) => { s.relaysStaleGraceMs = ms; })(v),
   },
   {
     key: 'relays-max-age', flags: '--relays-max-age <duration>', list: false,
     help: 'warn when the relay set is older than this; undated lists this far from the traffic are marked stale (default 3h)',
-    apply: (s, v) => {
-      const d = parseDuration(v[v.length - 1], 60_000);
-      if (typeof d === 'string') return d;
-      s.relaysMaxAgeMs = d;
-      return undefined;
-    },
+    apply: (s, v) => duration((ms) => { s.relaysMaxAgeMs = ms; }, 60_000)(v),
   },
   {
     key: 'relays-fetch-timeout', flags: '--relays-fetch-timeout <duration>', list: false,
     help: 'give up fetching a --relays URL after this long, and use its cached copy (default 60s)',
-    apply: (s, v) => {
-      const d = parseDuration(v[v.length - 1], 1000, 3_600_000);
-      if (typeof d === 'string') return d;
-      s.relaysFetchTimeoutMs = d;
-      return undefined;
-    },
+    apply: (s, v) => duration((ms) => { s.relaysFetchTimeoutMs = ms; }, 1000, 3_600_000)(v),
   },
   {
     key: 'relays-max-size', flags: '--relays-max-size <bytes>', list: false,
