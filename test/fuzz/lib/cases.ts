@@ -93,29 +93,29 @@ function fixLengths(b: Uint8Array, f: SeedFrame, delta: number): void {
   if (f.proto === 17 && f.l4Off >= 0 && f.l4Off + 6 <= b.length) dv.setUint16(f.l4Off + 4, (dv.getUint16(f.l4Off + 4) + delta) & 0xffff);
 }
 
+/** Apply `n` random mutations to `b` in turn, recording each; `headerBias`: how often a mutation lands in the first 64 bytes. */
+function mutateN(r: Rng, b: Uint8Array, n: number, donors: readonly Uint8Array[], muts: Mutation[], headerBias: number): Uint8Array {
+  let out = b;
+  for (let i = 0; i < n; i++) {
+    const m = randomMutation(r, out.length, donors.length, headerBias);
+    muts.push(m);
+    out = applyMutation(out, m, donors);
+  }
+  return out;
+}
+
 function mutateFrame(r: Rng, f: SeedFrame, donors: Uint8Array[], muts: Mutation[]): Uint8Array {
   const n = 1 + r.below(r.chance(0.7) ? 3 : 8);
   const payloadOnly = f.payLen > 0 && r.chance(0.5);
   if (payloadOnly) {
-    let pay: Uint8Array = f.bytes.subarray(f.payOff, f.payOff + f.payLen);
-    for (let i = 0; i < n; i++) {
-      const m = randomMutation(r, pay.length, donors.length, 0.3);
-      muts.push(m);
-      pay = applyMutation(pay, m, donors);
-    }
+    const pay = mutateN(r, f.bytes.subarray(f.payOff, f.payOff + f.payLen), n, donors, muts, 0.3);
     const out = new Uint8Array(f.payOff + pay.length);
     out.set(f.bytes.subarray(0, f.payOff), 0);
     out.set(pay, f.payOff);
     fixLengths(out, f, pay.length - f.payLen);
     return out;
   }
-  let b: Uint8Array = f.bytes;
-  for (let i = 0; i < n; i++) {
-    const m = randomMutation(r, b.length, donors.length, 0.6);
-    muts.push(m);
-    b = applyMutation(b, m, donors);
-  }
-  return b;
+  return mutateN(r, f.bytes, n, donors, muts, 0.6);
 }
 
 export function framesCase(r: Rng, cap: SeedCapture): Case {
@@ -156,14 +156,7 @@ export function framesCase(r: Rng, cap: SeedCapture): Case {
 const PEERS = [['10.1.1.10', '198.51.100.5'], ['192.168.1.10', '203.0.113.7'], ['172.16.5.10', '198.51.100.77']] as const;
 
 function mutateBytes(r: Rng, b: Uint8Array, donors: readonly Uint8Array[], muts: Mutation[], max = 6): Uint8Array {
-  const n = r.chance(0.15) ? 0 : 1 + r.below(max);
-  let out = b;
-  for (let i = 0; i < n; i++) {
-    const m = randomMutation(r, out.length, donors.length, 0.4);
-    muts.push(m);
-    out = applyMutation(out, m, donors);
-  }
-  return out;
+  return mutateN(r, b, r.chance(0.15) ? 0 : 1 + r.below(max), donors, muts, 0.4);
 }
 
 export function streamCase(r: Rng, c: Corpus): Case {
