@@ -91,8 +91,7 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
   if (lost > 0 && exitCode === 0) log.error({ lost }, 'some alerts could not be written');
   // An output the OS refused (a full disk, a lost mount): one line a person sees without reading logs.
   for (const o of summary.outputs) {
-    if (o.failed > 0 && typeof o.error === 'string') process.stderr.write(`torwatch: ${oneLine(`${o.target}: ${o.failed} of ${o.written + o.failed} alerts could not be written (${o.error})`)}
-`);
+    if (o.failed > 0 && typeof o.error === 'string') process.stderr.write(`torwatch: ${oneLine(`${o.target}: ${o.failed} of ${o.written + o.failed} alerts could not be written (${o.error})`)}\n`);
   }
   return exitCode;
 }
