@@ -374,41 +374,34 @@ void FinalizeWrapper(napi_env /*env*/, void* data, void* /*hint*/) {
   delete c;
 }
 
-bool GetNamedInt(napi_env env, napi_value obj, const char* key, int64_t* out) {
+// obj[key] when it is there and of type `want` (an option left out or of another type keeps its default).
+bool GetNamedOfType(napi_env env, napi_value obj, const char* key, napi_valuetype want, napi_value* v) {
   bool has = false;
   napi_has_named_property(env, obj, key, &has);
   if (!has) return false;
-  napi_value v;
-  napi_get_named_property(env, obj, key, &v);
+  napi_get_named_property(env, obj, key, v);
   napi_valuetype t;
-  napi_typeof(env, v, &t);
-  if (t != napi_number) return false;
+  napi_typeof(env, *v, &t);
+  return t == want;
+}
+
+bool GetNamedInt(napi_env env, napi_value obj, const char* key, int64_t* out) {
+  napi_value v;
+  if (!GetNamedOfType(env, obj, key, napi_number, &v)) return false;
   napi_get_value_int64(env, v, out);
   return true;
 }
 
 bool GetNamedBool(napi_env env, napi_value obj, const char* key, bool* out) {
-  bool has = false;
-  napi_has_named_property(env, obj, key, &has);
-  if (!has) return false;
   napi_value v;
-  napi_get_named_property(env, obj, key, &v);
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  if (t != napi_boolean) return false;
+  if (!GetNamedOfType(env, obj, key, napi_boolean, &v)) return false;
   napi_get_value_bool(env, v, out);
   return true;
 }
 
 bool GetNamedString(napi_env env, napi_value obj, const char* key, std::string* out) {
-  bool has = false;
-  napi_has_named_property(env, obj, key, &has);
-  if (!has) return false;
   napi_value v;
-  napi_get_named_property(env, obj, key, &v);
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  if (t != napi_string) return false;
+  if (!GetNamedOfType(env, obj, key, napi_string, &v)) return false;
   size_t len = 0;
   napi_get_value_string_utf8(env, v, nullptr, 0, &len);
   std::string s(len, '\0');
