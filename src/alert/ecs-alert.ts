@@ -2,7 +2,6 @@ import type { AggregateSummary } from '../aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
 import type { Detection, IndicatorMatch } from '../detect/detection.js';
 import type { Flow } from '../flow/flow.js';
-import { formatIp } from '../util/ip.js';
 import { communityId } from './community-id.js';
 import { flowDirection } from './direction.js';
 import { deterministicEventId, randomEventId } from './event-id.js';
@@ -48,8 +47,8 @@ export class AlertBuilder {
     const f = d.flow;
     const rule = d.rule;
     const severity = d.severity ?? rule.severity;
-    const src = formatIp(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
-    const dst = formatIp(f.ipVersion, f.b0, f.b1, f.b2, f.b3);
+    const src = f.srcIp();
+    const dst = f.dstIp();
     const cid = communityId(
       { version: f.ipVersion, src: [f.a0, f.a1, f.a2, f.a3], dst: [f.b0, f.b1, f.b2, f.b3], proto: f.proto, sport: f.aPort, dport: f.bPort },
       this.opts.communityIdSeed ?? 0,
@@ -95,8 +94,8 @@ export class AlertBuilder {
     const f = d.flow;
     const rule = d.rule;
     const severity = d.severity ?? rule.severity;
-    const src = formatIp(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
-    const dst = formatIp(f.ipVersion, f.b0, f.b1, f.b2, f.b3);
+    const src = f.srcIp();
+    const dst = f.dstIp();
     const hasPorts = f.proto === 6 || f.proto === 17 || f.proto === 132;
     const ts = isoTime(s.closeSec, s.closeNsec);
     const start = isoTime(s.firstSec, s.firstNsec);

@@ -11,7 +11,7 @@ export interface Detection {
   /** Time of the packet that made the flow match. */
   tsSec: number;
   tsNsec: number;
-  /** 1-based number of that packet in its input, and the input's name, for analysts. */
+  /** 1-based number of that packet in its input, and the input's name (set by the engine), for analysts. */
   packet: number;
   input: string;
   /** One sentence for `message`. */
@@ -33,6 +33,9 @@ export interface Detection {
   /** The HTTP request behind the detection. */
   http?: HttpFacts;
 }
+
+/** What a detector hands to `ctx.fire`: the engine adds the name of the input being read. */
+export type Finding = Omit<Detection, 'input'>;
 
 export interface HttpFacts {
   method: string;

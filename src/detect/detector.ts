@@ -2,7 +2,7 @@ import type { AppEvent, EventTime } from '../applayer/events.js';
 import type { Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowEndReason } from '../flow/table.js';
-import type { Detection } from './detection.js';
+import type { Finding } from './detection.js';
 
 /**
  * A detector implements one or more rules. The engine calls it with flow-level facts; the detector
@@ -10,11 +10,9 @@ import type { Detection } from './detection.js';
  */
 export interface DetectContext {
   /** Report a detection; returns false when this rule already fired on the flow or is disabled. */
-  fire(d: Detection): boolean;
+  fire(f: Finding): boolean;
   /** Whether a rule is enabled (skip work for disabled rules). */
   enabled(ruleIndex: number): boolean;
-  /** Name of the input being read ('-' for stdin, the interface for live capture). */
-  readonly input: string;
 }
 
 export interface Detector {

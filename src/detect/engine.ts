@@ -3,7 +3,7 @@ import type { Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowEndReason } from '../flow/table.js';
 import { RULES, type RuleId } from './catalog.js';
-import type { Detection } from './detection.js';
+import type { Detection, Finding } from './detection.js';
 import type { DetectContext, Detector } from './detector.js';
 
 export interface DetectEngineOptions {
@@ -23,6 +23,7 @@ export interface DetectEngineOptions {
  * once per flow (SPEC.md: one alert per flow). Counts per rule for the run summary.
  */
 export class DetectEngine implements DetectContext {
+  /** Name of the input being read ('-' for stdin, the interface for live capture): every detection carries it. */
   input = '-';
   readonly firedByRule: Record<string, number> = {};
   /** Matches suppressed by --allow, per rule (one per flow and rule, like alerts). */
@@ -50,10 +51,11 @@ export class DetectEngine implements DetectContext {
     return (this.enabledMask & (1 << ruleIndex)) !== 0;
   }
 
-  fire(d: Detection): boolean {
-    const bit = 1 << d.rule.index;
-    if ((this.enabledMask & bit) === 0 || (d.flow.fired & bit) !== 0) return false;
-    d.flow.fired |= bit;
+  fire(f: Finding): boolean {
+    const bit = 1 << f.rule.index;
+    if ((this.enabledMask & bit) === 0 || (f.flow.fired & bit) !== 0) return false;
+    f.flow.fired |= bit;
+    const d: Detection = Object.assign(f, { input: this.input });
     // Enrich first: a `domain:` exclusion may match the destination name DNS gave earlier.
     this.opts.enrich?.(d);
     // Exclusions apply to every rule; the flow's bit stays set so the rule does not retry it.

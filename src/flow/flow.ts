@@ -1,3 +1,5 @@
+import { formatIp } from '../util/ip.js';
+
 /**
  * One tracked connection. Endpoint A is the initiator (ECS `source`), B the responder (`destination`).
  * Fields are plain numbers so the hot path allocates nothing per packet; the object is created once
@@ -97,5 +99,15 @@ export class Flow {
 
   get bytes(): number {
     return this.bytesAB + this.bytesBA;
+  }
+
+  /** The initiator's address as text (ECS source.ip), for alerts and messages; never per packet. */
+  srcIp(): string {
+    return formatIp(this.ipVersion, this.a0, this.a1, this.a2, this.a3);
+  }
+
+  /** The responder's address as text (ECS destination.ip). */
+  dstIp(): string {
+    return formatIp(this.ipVersion, this.b0, this.b1, this.b2, this.b3);
   }
 }

@@ -1,8 +1,7 @@
 import type { AppEvent, ClientHelloFacts, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
-import { formatIp } from '../../util/ip.js';
 import type { RuleDef } from '../catalog.js';
-import type { Detection, HostnameFact, HttpFacts } from '../detection.js';
+import type { Finding, HostnameFact, HttpFacts } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
 import { normaliseHostname } from './hostname-match.js';
 import { tlsFactsOf } from './tls-facts.js';
@@ -57,13 +56,12 @@ export class HostnameRuleDetector implements Detector {
     const name = normaliseHostname(raw);
     const why = this.match(name);
     if (why === undefined) return false;
-    const d: Detection = {
+    const d: Finding = {
       rule: this.rule,
       flow,
       tsSec: at.tsSec,
       tsNsec: at.tsNsec,
       packet: at.packet,
-      input: ctx.input,
       // The name as seen on the wire (case, escapes); matching used the normalised form.
       message: message(flow, raw, source, this.what, why),
       hostname: { name: raw, source, match: why },
@@ -78,8 +76,8 @@ export class HostnameRuleDetector implements Detector {
 }
 
 function message(f: Flow, name: string, source: HostnameFact['source'], what: string, why: string): string {
-  const src = formatIp(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
-  const dst = formatIp(f.ipVersion, f.b0, f.b1, f.b2, f.b3);
+  const src = f.srcIp();
+  const dst = f.dstIp();
   const dstPort = f.ipVersion === 6 ? `[${dst}]:${f.bPort}` : `${dst}:${f.bPort}`;
   const tag = `${what} (${why})`;
   switch (source) {

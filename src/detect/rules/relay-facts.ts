@@ -3,14 +3,13 @@ import type { FlowRelayFacts } from '../../intel/intel.js';
 import { flagNames, roleNames, type RelayFormat } from '../../intel/relays/model.js';
 import { PortMatch, type RelayMatch } from '../../intel/relays/relay-set.js';
 import type { Indicator } from '../../intel/ti/indicator.js';
-import { formatIp } from '../../util/ip.js';
 import type { IndicatorMatch } from '../detection.js';
 
 /** Which endpoint of a flow: 'a' = initiator (ECS source), 'b' = responder (destination). */
 export type Side = 'a' | 'b';
 
 export function sideIp(flow: Flow, side: Side): string {
-  return side === 'a' ? formatIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3) : formatIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+  return side === 'a' ? flow.srcIp() : flow.dstIp();
 }
 
 export function sidePort(flow: Flow, side: Side): number {
@@ -42,6 +41,11 @@ export function portWord(m: RelayMatch): 'orport' | 'dirport' | 'none' {
 }
 
 /** How a relay is described in a message: "guard/exit 'moria1'". */
+/** A message's note on a match from a stale list (which list, and why stale); '' when the list is current. */
+export function staleNote(m: RelayMatch, list: 'relay list' | 'exit list'): string {
+  return m.stale ? ` [${list} ${m.dated ? 'past valid-until' : 'old'}: ${m.source.name}]` : '';
+}
+
 export function relayLabel(m: RelayMatch): string {
   return roleNames(m.roles).join('/') + (m.nickname ? ` '${m.nickname}'` : '');
 }

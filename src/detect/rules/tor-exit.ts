@@ -7,7 +7,7 @@ import type { Indicator } from '../../intel/ti/indicator.js';
 import { ruleById, type RuleDef, type Severity } from '../catalog.js';
 import type { IndicatorMatch } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
-import { relayIndicator, relayLabel, sideIp, tiIndicator, type Side } from './relay-facts.js';
+import { relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
 
 /** Seed 002's risk levels. */
 export type RiskLevel = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
@@ -58,14 +58,14 @@ export class TorExitDetector implements Detector {
     if (!facts.a && !facts.b) return;
     const d = exitDecision(flow, facts);
     if (!d) return;
-    const ti = d.side === 'a' ? facts.tiA : facts.tiB;
+    const ti = tiFor(facts, d.side);
     const risk = riskLevel(d.kind === 'to_exit', ti);
     const indicators: IndicatorMatch[] = [relayIndicator(flow, d.side, d.match)];
     if (ti) indicators.push(tiIndicator(flow, d.side, ti));
     const src = sideIp(flow, 'a');
     const dst = sideIp(flow, 'b');
     const tiText = ti ? `; threat intel (${ti.provider}): ${ti.threatType ?? ti.description ?? ti.value}${ti.confidence !== undefined ? `, confidence ${ti.confidence}` : ''}` : '';
-    const stale = d.match.stale ? ` [exit list ${d.match.dated ? 'past valid-until' : 'old'}: ${d.match.source.name}]` : '';
+    const stale = staleNote(d.match, 'exit list');
     const message = d.kind === 'to_exit'
       ? `${src} connected to Tor exit node ${dst}:${flow.bPort} (${relayLabel(d.match)}); risk ${risk}${tiText}${stale}`
       : `Tor exit node ${src} (${relayLabel(d.match)}) connected in to ${dst}:${flow.bPort}; risk ${risk}${tiText}${stale}`;
@@ -75,7 +75,6 @@ export class TorExitDetector implements Detector {
       tsSec: p.frame.tsSec,
       tsNsec: p.frame.tsNsec,
       packet: p.frame.index,
-      input: ctx.input,
       message,
       severity: SEVERITY[risk],
       // An exit list says nothing about ports: confidence is about the list being current.

@@ -2,9 +2,8 @@ import type { AppEvent, ClientHelloFacts, EventTime } from '../../applayer/event
 import { tlsVersionText } from '../../applayer/tls/grease.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
-import { formatIp } from '../../util/ip.js';
 import { ruleById, type RuleDef } from '../catalog.js';
-import type { Detection, IndicatorMatch, TlsFacts } from '../detection.js';
+import type { Finding, IndicatorMatch, TlsFacts } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
 import { tlsFactsOf } from './tls-facts.js';
 import { isStrongTorSni, isTorCertificatePair, torSniLabel } from './tor-link-names.js';
@@ -110,17 +109,16 @@ export class TorLinkFingerprintDetector implements Detector {
 
   private fire(flow: Flow, ctx: DetectContext, tsSec: number, tsNsec: number, packet: number, tls: TlsFacts,
     confidence: 'medium' | 'high', evidence: string, evidenceLabel: string): void {
-    const src = formatIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
-    const dst = formatIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    const src = flow.srcIp();
+    const dst = flow.dstIp();
     const dstPort = flow.ipVersion === 6 ? `[${dst}]:${flow.bPort}` : `${dst}:${flow.bPort}`;
     const relay = this.relayLookup?.(flow);
-    const d: Detection = {
+    const d: Finding = {
       rule: this.rule,
       flow,
       tsSec,
       tsNsec,
       packet,
-      input: ctx.input,
       message: `${src} made a Tor link TLS handshake with ${dstPort}: ${evidence}` + (relay ? `; ${relay.value} is a listed Tor relay` : ''),
       confidence: relay ? 'high' : confidence,
       labels: { tor_link_evidence: relay ? `${evidenceLabel}+relay-list` : evidenceLabel },

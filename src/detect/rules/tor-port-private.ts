@@ -1,7 +1,6 @@
 import { IpProto, type Packet } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import { CidrSet } from '../../util/cidr.js';
-import { formatIp } from '../../util/ip.js';
 import { ruleById, type RuleDef } from '../catalog.js';
 import type { DetectContext, Detector } from '../detector.js';
 
@@ -33,15 +32,14 @@ export class TorPortPrivateDetector implements Detector {
 
   onFlowStart(flow: Flow, p: Packet, ctx: DetectContext): void {
     if (!ctx.enabled(this.rule.index) || !matchesTorPortPrivate(flow)) return;
-    const src = formatIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
-    const dst = formatIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3);
+    const src = flow.srcIp();
+    const dst = flow.dstIp();
     ctx.fire({
       rule: this.rule,
       flow,
       tsSec: p.frame.tsSec,
       tsNsec: p.frame.tsNsec,
       packet: p.frame.index,
-      input: ctx.input,
       message: `${src} opened TCP to ${dst}:${flow.bPort}, a Tor ORPort/DirPort default, from a private address`,
       labels: { tor_port: flow.bPort === 9001 ? 'orport' : 'dirport' },
     });

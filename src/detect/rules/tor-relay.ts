@@ -6,7 +6,7 @@ import { PortMatch, type RelayMatch } from '../../intel/relays/relay-set.js';
 import { ruleById, type RuleDef } from '../catalog.js';
 import type { IndicatorMatch } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
-import { factFor, portWord, relayIndicator, relayLabel, sideIp, tiFor, tiIndicator, type Side } from './relay-facts.js';
+import { factFor, portWord, relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
 
 /**
  * The three situations tor-relay tells apart (each with its own message and labels):
@@ -73,7 +73,6 @@ export class TorRelayDetector implements Detector {
       tsSec: p.frame.tsSec,
       tsNsec: p.frame.tsNsec,
       packet: p.frame.index,
-      input: ctx.input,
       message: relayMessage(flow, d),
       confidence: m.portMatch !== PortMatch.None ? 'high' : 'medium',
       labels,
@@ -87,7 +86,7 @@ function relayMessage(flow: Flow, d: RelayDecision): string {
   const dst = sideIp(flow, 'b');
   const m = d.match;
   const port = m.portMatch === PortMatch.OR ? 'its ORPort' : m.portMatch === PortMatch.Dir ? 'its DirPort' : 'not its ORPort/DirPort';
-  const stale = m.stale ? ` [relay list ${m.dated ? 'past valid-until' : 'old'}: ${m.source.name}]` : '';
+  const stale = staleNote(m, 'relay list');
   switch (d.kind) {
     case 'client_to_relay':
       return `${src} connected to Tor relay ${dst}:${flow.bPort} (${relayLabel(m)}; ${port})${stale}`;
