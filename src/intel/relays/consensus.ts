@@ -1,7 +1,7 @@
 import { InputError } from '../../util/errors.js';
 import { parseHostPort, parseIpv4, parsePort, parseTorTime } from '../addr.js';
 import { LineReader } from '../text.js';
-import { countAddresses, flagBits, rolesFromFlags, type ParsedRelay, type ParsedSource } from './model.js';
+import { flagBits, parsedSource, rolesFromFlags, type ParsedRelay, type ParsedSource } from './model.js';
 
 /**
  * Tor network-status consensus documents (dir-spec section 3.4.1), full ("ns") and microdescriptor
@@ -113,23 +113,15 @@ export function parseConsensus(text: string, file: string): ParsedSource {
   if (!sawFooter) warnings.push("no 'directory-footer' line: the file may be truncated; read the relays it has");
   if (lines.crlf > 0) warnings.push(`${lines.crlf} lines end in CRLF (directory documents use LF); read them as LF`);
   if (relays.length === 0) warnings.push('no relays listed');
-  const src: ParsedSource = {
-    info: {
-      name: file,
-      format: version === 'microdesc' ? 'microdesc-consensus' : 'consensus',
-      timeMs: validAfter,
-      timeFrom: 'valid-after',
-      validAfterMs: validAfter,
-      freshUntilMs: Number.isNaN(freshUntil) ? undefined : freshUntil,
-      validUntilMs: validUntil,
-      relays: 0, v4: 0, v6: 0,
-    },
-    dated: true,
-    relays,
-    warnings,
-  };
-  countAddresses(src);
-  return src;
+  return parsedSource({
+    name: file,
+    format: version === 'microdesc' ? 'microdesc-consensus' : 'consensus',
+    timeMs: validAfter,
+    timeFrom: 'valid-after',
+    validAfterMs: validAfter,
+    freshUntilMs: Number.isNaN(freshUntil) ? undefined : freshUntil,
+    validUntilMs: validUntil,
+  }, true, relays, warnings);
 }
 
 const NICKNAME = /^[A-Za-z0-9]{1,19}$/;

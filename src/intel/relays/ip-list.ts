@@ -1,7 +1,7 @@
 import { InputError } from '../../util/errors.js';
 import { parseAddressOrCidr, parseHostPort, type AddrPrefix } from '../addr.js';
 import { LineReader } from '../text.js';
-import { countAddresses, Flag, Role, type ParsedRelay, type ParsedSource, type RelayFormat } from './model.js';
+import { Flag, parsedSource, Role, type ParsedRelay, type ParsedSource, type RelayFormat } from './model.js';
 
 /** What a list without flags says its addresses are (see detect-format.ts for how it is decided). */
 export type ListRole = 'relay' | 'exit' | 'guard';
@@ -79,12 +79,5 @@ function listSource(entries: ListEntry[], file: string, mtimeMs: number, role: L
   }
   if (dup) warnings.push(`${dup} duplicate entries`);
   if (relays.length === 0) warnings.push('no addresses listed');
-  const src: ParsedSource = {
-    info: { name: file, format, timeMs: mtimeMs, timeFrom: 'mtime', relays: 0, v4: 0, v6: 0 },
-    dated: false,
-    relays,
-    warnings,
-  };
-  countAddresses(src);
-  return src;
+  return parsedSource({ name: file, format, timeMs: mtimeMs, timeFrom: 'mtime' }, false, relays, warnings);
 }

@@ -142,14 +142,12 @@ export interface ParsedSource {
   warnings: string[];
 }
 
-/** Fill the address counts of a source from its relays. */
-export function countAddresses(src: ParsedSource): void {
+/** A parsed source, its relay and address counts taken from its relays. */
+export function parsedSource(info: Omit<SourceInfo, 'relays' | 'v4' | 'v6'>, dated: boolean, relays: ParsedRelay[], warnings: string[]): ParsedSource {
   let v4 = 0;
   let v6 = 0;
-  for (const r of src.relays) for (const a of r.addresses) (a.version === 4 ? v4++ : v6++);
-  src.info.relays = src.relays.length;
-  src.info.v4 = v4;
-  src.info.v6 = v6;
+  for (const r of relays) for (const a of r.addresses) (a.version === 4 ? v4++ : v6++);
+  return { info: { ...info, relays: relays.length, v4, v6 }, dated, relays, warnings };
 }
 
 /** Fingerprint text check: 40 hex digits, optionally with a leading '$' (Tor's notation). */

@@ -1,7 +1,7 @@
 import { InputError } from '../../util/errors.js';
 import { parseAddress, parseHostPort, parseTorTime } from '../addr.js';
 import { parseJson } from '../text.js';
-import { countAddresses, flagBits, normalizeFingerprint, Role, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
+import { flagBits, normalizeFingerprint, parsedSource, Role, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
 
 /**
  * Onionoo details documents (https://metrics.torproject.org/onionoo.html, "details"): a JSON object
@@ -28,19 +28,11 @@ export function parseOnionooDoc(doc: unknown, file: string, mtimeMs: number): Pa
   }
   const relays: ParsedRelay[] = [];
   d.relays.forEach((raw, i) => relays.push(relay(raw, `relays[${i}]`, bad)));
-  const src: ParsedSource = {
-    info: {
-      name: file, format: 'onionoo',
-      timeMs: Number.isNaN(published) ? mtimeMs : published,
-      timeFrom: Number.isNaN(published) ? 'mtime' : 'published',
-      relays: 0, v4: 0, v6: 0,
-    },
-    dated: false,
-    relays,
-    warnings: relays.length === 0 ? ['no relays listed'] : [],
-  };
-  countAddresses(src);
-  return src;
+  return parsedSource({
+    name: file, format: 'onionoo',
+    timeMs: Number.isNaN(published) ? mtimeMs : published,
+    timeFrom: Number.isNaN(published) ? 'mtime' : 'published',
+  }, false, relays, relays.length === 0 ? ['no relays listed'] : []);
 }
 
 type Bad = (path: string, what: string) => InputError;

@@ -2,7 +2,7 @@ import { InputError } from '../../util/errors.js';
 import { parseAddress, parseHostPort, parsePort, parseTorTime } from '../addr.js';
 import { headerIndex, readCsv } from '../text.js';
 import { listRoleBits, type ListRole } from './ip-list.js';
-import { countAddresses, flagBits, normalizeFingerprint, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
+import { flagBits, normalizeFingerprint, parsedSource, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
 
 /**
  * Relay lists as CSV with a header row, columns found by name (case-insensitive):
@@ -110,14 +110,7 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
     if (addresses.length === 0) throw bad(line, 'no address in this row');
     return addresses;
   }
-  const src: ParsedSource = {
-    info: { name: file, format: 'relay-csv', timeMs: mtimeMs, timeFrom: 'mtime', relays: 0, v4: 0, v6: 0 },
-    dated: false,
-    relays,
-    warnings: relays.length === 0 ? ['no relays listed'] : [],
-  };
-  countAddresses(src);
-  return src;
+  return parsedSource({ name: file, format: 'relay-csv', timeMs: mtimeMs, timeFrom: 'mtime' }, false, relays, relays.length === 0 ? ['no relays listed'] : []);
 }
 
 const cell = (f: string[], i: number): string => (i >= 0 ? f[i].trim() : '');

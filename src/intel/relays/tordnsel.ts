@@ -1,7 +1,7 @@
 import { InputError } from '../../util/errors.js';
 import { parseAddress, parseTorTime } from '../addr.js';
 import { LineReader } from '../text.js';
-import { countAddresses, Flag, normalizeFingerprint, Role, type ParsedRelay, type ParsedSource } from './model.js';
+import { Flag, normalizeFingerprint, parsedSource, Role, type ParsedRelay, type ParsedSource } from './model.js';
 
 /**
  * TorDNSEL exit lists (CollecTor "exit-lists", https://check.torproject.org/exit-addresses):
@@ -70,17 +70,9 @@ export function parseTorDnsel(text: string, file: string, mtimeMs: number): Pars
     }
   }
   if (relays.length === 0 && Number.isNaN(downloaded)) throw new InputError({ file }, 'not a TorDNSEL exit list: no Downloaded or ExitNode line');
-  const src: ParsedSource = {
-    info: {
-      name: file, format: 'tordnsel',
-      timeMs: Number.isNaN(downloaded) ? mtimeMs : downloaded,
-      timeFrom: Number.isNaN(downloaded) ? 'mtime' : 'downloaded',
-      relays: 0, v4: 0, v6: 0,
-    },
-    dated: false,
-    relays,
-    warnings: lines.crlf ? [`${lines.crlf} lines end in CRLF; read them as LF`] : [],
-  };
-  countAddresses(src);
-  return src;
+  return parsedSource({
+    name: file, format: 'tordnsel',
+    timeMs: Number.isNaN(downloaded) ? mtimeMs : downloaded,
+    timeFrom: Number.isNaN(downloaded) ? 'mtime' : 'downloaded',
+  }, false, relays, lines.crlf ? [`${lines.crlf} lines end in CRLF; read them as LF`] : []);
 }
