@@ -256,6 +256,16 @@ export function jsonErrorOffset(text: string): number {
   }
 }
 
+/** Field `i` of a record, trimmed; '' for a column the header does not have (i < 0). */
+export function cellAt(fields: readonly string[], i: number): string {
+  return i >= 0 ? fields[i].trim() : '';
+}
+
+/** A record under a header must have the header's number of fields, or every column after a slip is off. */
+export function checkFieldCount(rec: CsvRecord, headerLength: number, file: string): void {
+  if (rec.fields.length !== headerLength) throw new InputError({ file, line: rec.line }, `${rec.fields.length} fields, the header has ${headerLength}`);
+}
+
 /** Column index by header name (case-insensitive, spaces and underscores ignored), or -1. */
 export function headerIndex(header: readonly string[], ...names: string[]): number {
   const norm = (s: string): string => s.trim().toLowerCase().replace(/[\s_-]/g, '');

@@ -1,6 +1,6 @@
 import { InputError } from '../../util/errors.js';
 import { parseAddress, parseHostPort, parsePort, parseTorTime } from '../addr.js';
-import { headerIndex, readCsv } from '../text.js';
+import { cellAt, checkFieldCount, headerIndex, readCsv } from '../text.js';
 import { listRoleBits, type ListRole } from './ip-list.js';
 import { flagBits, normalizeFingerprint, parsedSource, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
 
@@ -53,8 +53,8 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
   for (const rec of records) {
     const f = rec.fields;
     const line = rec.line;
-    if (f.length !== header.length) throw bad(line, `${f.length} fields, the header has ${header.length}`);
-    const fpText = cell(f, col.fingerprint);
+    checkFieldCount(rec, header.length, file);
+    const fpText = cellAt(f, col.fingerprint);
     if (fpText !== lastFpText) {
       lastFpText = fpText;
       lastFp = fpText ? normalizeFingerprint(fpText) : undefined;
@@ -69,17 +69,17 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
       continue;
     }
     const flagsKnown = col.flags >= 0;
-    const flags = flagsKnown ? flagBits(cell(f, col.flags).split(/[\s|;,]+/)) : fallback.flags;
-    const runningText = cell(f, col.running).toLowerCase();
+    const flags = flagsKnown ? flagBits(cellAt(f, col.flags).split(/[\s|;,]+/)) : fallback.flags;
+    const runningText = cellAt(f, col.running).toLowerCase();
     const r: ParsedRelay = {
-      nickname: cell(f, col.nickname) || undefined,
+      nickname: cellAt(f, col.nickname) || undefined,
       fingerprint,
       flags,
       flagsKnown,
       roles: flagsKnown ? rolesFromFlags(flags, true) : fallback.roles,
       addresses,
-      firstSeenMs: seenTime(cell(f, col.firstSeen), line, bad),
-      lastSeenMs: seenTime(cell(f, col.lastSeen), line, bad),
+      firstSeenMs: seenTime(cellAt(f, col.firstSeen), line, bad),
+      lastSeenMs: seenTime(cellAt(f, col.lastSeen), line, bad),
       running: runningText === 'true' ? true : runningText === 'false' ? false : undefined,
     };
     if (fingerprint) byFingerprint.set(fingerprint, r);
@@ -88,22 +88,22 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
 
   function rowAddresses(f: string[], line: number): RelayAddress[] {
     const addresses: RelayAddress[] = [];
-    const dirPortText = cell(f, col.dirPort);
+    const dirPortText = cellAt(f, col.dirPort);
     const dirPort = dirPortText ? parsePort(dirPortText) : 0;
     if (dirPort < 0) throw bad(line, `DirPort '${dirPortText}' is not a port`);
     for (let k = 0; k < pairs.length; k++) {
       const [ai, pi] = pairs[k];
-      const ipText = cell(f, ai);
+      const ipText = cellAt(f, ai);
       if (!ipText) continue;
       const ip = parseAddress(ipText.charCodeAt(0) === 91 && ipText.endsWith(']') ? ipText.slice(1, -1) : ipText);
       if (!ip) throw bad(line, `'${ipText}' (column ${header[ai].trim()}) is not an IPv4/IPv6 address`);
-      const portText = cell(f, pi);
+      const portText = cellAt(f, pi);
       const port = portText ? parsePort(portText) : 0;
       if (port < 0) throw bad(line, `'${portText}' (column ${header[pi].trim()}) is not a port`);
       addresses.push({ version: ip.version, words: ip.words, prefix: ip.version === 4 ? 32 : 128, orPort: port, dirPort: ip.version === 4 ? dirPort : 0 });
     }
-    if (addresses.length === 0 && cell(f, col.entry)) {
-      const hp = parseHostPort(cell(f, col.entry));
+    if (addresses.length === 0 && cellAt(f, col.entry)) {
+      const hp = parseHostPort(cellAt(f, col.entry));
       if (typeof hp === 'string') throw bad(line, `EntryAddress: ${hp}`);
       addresses.push({ version: hp.version, words: hp.words, prefix: hp.version === 4 ? 32 : 128, orPort: hp.port, dirPort: 0 });
     }
@@ -112,8 +112,6 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
   }
   return parsedSource({ name: file, format: 'relay-csv', timeMs: mtimeMs, timeFrom: 'mtime' }, false, relays, relays.length === 0 ? ['no relays listed'] : []);
 }
-
-const cell = (f: string[], i: number): string => (i >= 0 ? f[i].trim() : '');
 
 /** Dates in these CSVs: Tor's "YYYY-MM-DD HH:MM:SS", ISO 8601, or a date alone. Empty = unknown. */
 function seenTime(s: string, line: number, bad: (line: number, w: string) => InputError): number | undefined {

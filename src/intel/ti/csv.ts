@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { InputError } from '../../util/errors.js';
-import { headerIndex, type CsvRecord } from '../text.js';
+import { cellAt, checkFieldCount, headerIndex, type CsvRecord } from '../text.js';
 import { addressIndicator, normalizeDomain, normalizeTlp, parseConfidence, type Indicator } from './indicator.js';
 
 export interface TiParseResult {
@@ -43,8 +43,8 @@ export function parseTiCsv(records: Iterable<CsvRecord>, header: CsvRecord, file
   for (const rec of records) {
     const f = rec.fields;
     const bad = (what: string): InputError => new InputError({ file, line: rec.line }, what);
-    if (f.length !== h.length) throw bad(`${f.length} fields, the header has ${h.length}`);
-    const cell = (i: number): string => (i >= 0 ? f[i].trim() : '');
+    checkFieldCount(rec, h.length, file);
+    const cell = (i: number): string => cellAt(f, i);
     const type = cell(col.type).toLowerCase();
     const value = cell(col.indicator);
     if (!value) throw bad('empty indicator');

@@ -1,6 +1,6 @@
 import { InputError } from '../../util/errors.js';
 import { parsePort } from '../addr.js';
-import { headerIndex, type CsvRecord } from '../text.js';
+import { cellAt, checkFieldCount, headerIndex, type CsvRecord } from '../text.js';
 import type { TiParseResult } from './csv.js';
 import { addressIndicator, normalizeDomain, normalizeTlp, type Indicator } from './indicator.js';
 
@@ -40,8 +40,8 @@ export function parseMispCsv(records: Iterable<CsvRecord>, header: CsvRecord, fi
   for (const rec of records) {
     const f = rec.fields;
     const bad = (what: string): InputError => new InputError({ file, line: rec.line }, what);
-    if (f.length !== h.length) throw bad(`${f.length} fields, the header has ${h.length}`);
-    const cell = (i: number): string => (i >= 0 ? f[i].trim() : '');
+    checkFieldCount(rec, h.length, file);
+    const cell = (i: number): string => cellAt(f, i);
     const type = cell(col.type).toLowerCase();
     const value = cell(col.value);
     const toIds = cell(col.toIds).toLowerCase();
