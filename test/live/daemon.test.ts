@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, availableBackends, clientServer, connectMany, Daemon, field, httpGetInNs, Lab, liveUnavailable, sleep, startTcpServer } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { availableBackends, connectMany, Daemon, field, httpGetInNs, liveSuite, liveUnavailable, ROOT, sleep } from './support.js';
 
 /**
  * The daemon with real TCP connections between two namespaces: a private client 10.6.0.2 and a
@@ -26,29 +25,15 @@ async function waitLines(path: string, n: number, timeoutMs = 10_000): Promise<v
 }
 
 describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP between namespaces)', () => {
-  const lab = new Lab();
-  let client = '';
-  let tmp = '';
-
-  beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'tw6-daemon-'));
-    chmodSync(tmp, 0o755);
-    const ns = clientServer(lab);
-    client = ns.client;
-    await startTcpServer(lab, ns.server);
-  });
-
-  afterAll(async () => {
-    await lab.cleanup();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const live = liveSuite('tw6-daemon-');
+  const { lab } = live;
 
   for (const backend of backends) {
     for (const immediate of backend === 'pcap-batch' ? [false, true] : [true]) {
       it(`${backend}${immediate ? ' --immediate' : ''}: a connection to 198.51.100.9:9001 alerts within a second`, async () => {
-        const d = new Daemon(lab, client, ['-i', 'c0', '--capture-backend', backend, '--stats-interval', '0', ...(immediate && backend === 'pcap-batch' ? ['--immediate'] : [])]);
+        const d = new Daemon(lab, live.client, ['-i', 'c0', '--capture-backend', backend, '--stats-interval', '0', ...(immediate && backend === 'pcap-batch' ? ['--immediate'] : [])]);
         await d.started();
-        const [conn] = await connectMany(lab, client, 1);
+        const [conn] = await connectMany(lab, live.client, 1);
         await d.waitAlerts(1, 5000);
         const latency = d.alertTimes[0] - conn.t;
         expect(latency, `alert came ${latency} ms after connect()`).toBeLessThan(1000);
@@ -66,10 +51,10 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
   }
 
   it('SIGHUP during capture loses nothing: 300 connections, a HUP every 40 ms, the output file rotated midway', async () => {
-    const out = join(tmp, 'alerts.ndjson');
-    const cfg = join(tmp, 'hup.yml');
+    const out = join(live.tmp, 'alerts.ndjson');
+    const cfg = join(live.tmp, 'hup.yml');
     writeFileSync(cfg, `interface: c0\noutput: ${out}\nstats-interval: 0\nhome-net: [10.0.0.0/8]\n`);
-    const d = new Daemon(lab, client, ['-c', cfg]);
+    const d = new Daemon(lab, live.client, ['-c', cfg]);
     await d.started();
     let hups = 0;
     let rotated = false;
@@ -87,7 +72,7 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
         await sleep(40);
       }
     })();
-    const conns = await connectMany(lab, client, 300, 9001, 5);
+    const conns = await connectMany(lab, live.client, 300, 9001, 5);
     running = false;
     await hupper;
     await sleep(300);
@@ -109,25 +94,25 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
   });
 
   it('logrotate with the shipped snippet rotates the alert file during capture: nothing lost, nothing misplaced', async () => {
-    const dir = join(tmp, 'rotate');
+    const dir = join(live.tmp, 'rotate');
     mkdirSync(dir, { mode: 0o755 });
     const out = join(dir, 'alerts.ndjson');
-    const d = new Daemon(lab, client, ['-i', 'c0', '-o', out, '--stats-interval', '0']);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '-o', out, '--stats-interval', '0']);
     await d.started();
     // The shipped snippet, pointed at this directory, as root, and signalling this daemon directly
     // (there is no systemd here to `systemctl reload`).
-    const conf = join(tmp, 'torwatch.logrotate');
+    const conf = join(live.tmp, 'torwatch.logrotate');
     writeFileSync(conf, readFileSync(join(ROOT, 'systemd/torwatch.logrotate'), 'utf8')
       .replaceAll('/var/log/torwatch/', `${dir}/`)
       .replaceAll('torwatch torwatch', 'root root')
       .replace(/systemctl reload torwatch\.service[^\n]*/, `kill -HUP ${d.pid}`), { mode: 0o644 });
-    const first = await connectMany(lab, client, 40);
+    const first = await connectMany(lab, live.client, 40);
     await waitLines(out, 40);
     const from = d.logs.length;
-    const r = spawnSync('logrotate', ['-f', '-s', join(tmp, 'logrotate.state'), conf], { encoding: 'utf8' });
+    const r = spawnSync('logrotate', ['-f', '-s', join(live.tmp, 'logrotate.state'), conf], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     await d.waitLog((l) => l.msg === 'reload complete', 5000, from);
-    const second = await connectMany(lab, client, 40);
+    const second = await connectMany(lab, live.client, 40);
     await waitLines(out, 40);
     expect(await d.stop()).toBe(0);
     const rotated = readdirSync(dir).filter((f) => /^alerts\.ndjson-\d{8}$/.test(f));
@@ -137,10 +122,10 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
   });
 
   it('SIGHUP applies a new config without a restart, and keeps the running one when the new one is invalid', async () => {
-    const cfg = join(tmp, 'reload.yml');
+    const cfg = join(live.tmp, 'reload.yml');
     const base = 'interface: c0\nstats-interval: 0\n';
     writeFileSync(cfg, base);
-    const d = new Daemon(lab, client, ['-c', cfg]);
+    const d = new Daemon(lab, live.client, ['-c', cfg]);
     await d.started();
     const hup = async (text: string, msg: string): Promise<void> => {
       const from = d.logs.length;
@@ -149,13 +134,13 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
       await d.waitLog((l) => l.msg === msg, 5000, from);
     };
 
-    await connectMany(lab, client, 1);
+    await connectMany(lab, live.client, 1);
     await d.waitAlerts(1);
     expect(field(d.alerts[0], 'network.direction')).toBe('outbound');
 
     // home-net now includes the server: a new flow is internal.
     await hup(`${base}home-net: [10.0.0.0/8, 198.51.100.0/24]\n`, 'reload complete');
-    await connectMany(lab, client, 1);
+    await connectMany(lab, live.client, 1);
     await d.waitAlerts(2);
     expect(field(d.alerts[1], 'network.direction')).toBe('internal');
 
@@ -165,17 +150,17 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
     d.signal('SIGHUP');
     const rejected = await d.waitLog((l) => l.msg?.startsWith('reload rejected') === true, 5000, from);
     expect(String(rejected.err)).toContain(`${cfg}: line 4: key 'disable-rules': unknown rule id 'no-such-rule'`);
-    await connectMany(lab, client, 1);
+    await connectMany(lab, live.client, 1);
     await d.waitAlerts(3);
     expect(field(d.alerts[2], 'network.direction')).toBe('internal');
 
     // Disable the rule: new connections do not alert; enable it again: they do.
     await hup(`${base}disable-rules: [tor-port-private]\n`, 'reload complete');
-    await connectMany(lab, client, 3);
+    await connectMany(lab, live.client, 3);
     await sleep(500);
     expect(d.alerts.length).toBe(3);
     await hup(base, 'reload complete');
-    await connectMany(lab, client, 1);
+    await connectMany(lab, live.client, 1);
     await d.waitAlerts(4);
     expect(field(d.alerts[3], 'network.direction')).toBe('outbound');
 
@@ -190,10 +175,10 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
 
   for (const backend of backends) {
     it(`${backend}: SIGTERM right after the traffic: every alert is written, flows end, exit 0`, async () => {
-      const out = join(tmp, `term-${backend}.ndjson`);
-      const d = new Daemon(lab, client, ['-i', 'c0', '-o', out, '--capture-backend', backend, '--stats-interval', '0']);
+      const out = join(live.tmp, `term-${backend}.ndjson`);
+      const d = new Daemon(lab, live.client, ['-i', 'c0', '-o', out, '--capture-backend', backend, '--stats-interval', '0']);
       await d.started();
-      const conns = await connectMany(lab, client, 50);
+      const conns = await connectMany(lab, live.client, 50);
       // cap cannot drain the kernel buffer at stop (no such call); pcap-batch can, so no wait for it.
       if (backend === 'cap') await sleep(300);
       expect(await d.stop()).toBe(0);
@@ -209,9 +194,9 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
   }
 
   it('SIGINT stops like SIGTERM; SIGUSR1 logs the stats', async () => {
-    const d = new Daemon(lab, client, ['-i', 'c0', '--stats-interval', '0']);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '--stats-interval', '0']);
     await d.started();
-    await connectMany(lab, client, 2);
+    await connectMany(lab, live.client, 2);
     await d.waitAlerts(2);
     const from = d.logs.length;
     d.signal('SIGUSR1');
@@ -226,9 +211,9 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
   });
 
   it('periodic stats lines carry packets, drops and alert counts', async () => {
-    const d = new Daemon(lab, client, ['-i', 'c0', '--stats-interval', '1']);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '--stats-interval', '1']);
     await d.started();
-    await connectMany(lab, client, 1);
+    await connectMany(lab, live.client, 1);
     const l = await d.waitLog((x) => x.msg === 'stats' && (x.stats as { alerts: { total: number } }).alerts.total === 1, 5000);
     const st = l.stats as { packets: number; kernelDropped?: number; flows: { active: number } };
     expect(st.packets).toBeGreaterThan(0);
@@ -249,12 +234,12 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
   });
 
   it('the metrics endpoint answers in Prometheus text format 0.0.4, and /healthz', async () => {
-    const d = new Daemon(lab, client, ['-i', 'c0', '--metrics', '127.0.0.1:0', '--stats-interval', '0']);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '--metrics', '127.0.0.1:0', '--stats-interval', '0']);
     const started = await d.started();
     const addr = String(started.metrics);
-    await connectMany(lab, client, 3);
+    await connectMany(lab, live.client, 3);
     await d.waitAlerts(3);
-    const m = httpGetInNs(lab, client, `http://${addr}/metrics`);
+    const m = httpGetInNs(lab, live.client, `http://${addr}/metrics`);
     expect(m.status).toBe(200);
     expect(m.type).toBe('text/plain; version=0.0.4; charset=utf-8');
     const backend = backends[0];
@@ -269,18 +254,18 @@ describe.skipIf(unavailable !== undefined)('torwatch capture daemon (real TCP be
       expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? [-+0-9.eEInfNa]+$/);
       expect(declared.has(line.split(/[{ ]/)[0])).toBe(true);
     }
-    const h = httpGetInNs(lab, client, `http://${addr}/healthz`);
+    const h = httpGetInNs(lab, live.client, `http://${addr}/healthz`);
     expect(h.status).toBe(200);
     expect(JSON.parse(h.body).status).toBe('ok');
-    expect(httpGetInNs(lab, client, `http://${addr}/nope`).status).toBe(404);
+    expect(httpGetInNs(lab, live.client, `http://${addr}/nope`).status).toBe(404);
 
     // `torwatch health` (the container HEALTHCHECK) agrees: 0 while running, 1 once stopped.
     const bin = join(import.meta.dirname, '../../bin/torwatch.js');
-    expect(lab.exec(client, process.execPath, [bin, 'health', '--metrics', addr])).toContain('"status":"ok"');
+    expect(lab.exec(live.client, process.execPath, [bin, 'health', '--metrics', addr])).toContain('"status":"ok"');
     expect(await d.stop()).toBe(0);
     let code = 0;
     try {
-      lab.exec(client, process.execPath, [bin, 'health', '--metrics', addr]);
+      lab.exec(live.client, process.execPath, [bin, 'health', '--metrics', addr]);
     } catch (err) {
       code = (err as { status: number }).status;
     }

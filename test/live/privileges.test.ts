@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientServer, connectMany, Daemon, Lab, liveUnavailable, ROOT, startTcpServer } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { connectMany, Daemon, liveSuite, liveUnavailable, ROOT } from './support.js';
 
 /**
  * Least privilege, checked on the running process through /proc/PID/status: after opening the capture
@@ -28,31 +27,17 @@ function nobodyCanRun(): boolean {
 }
 
 describe.skipIf(unavailable !== undefined)('least privilege', () => {
-  const lab = new Lab();
-  let client = '';
-  let tmp = '';
-
-  beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'tw6-priv-'));
-    chmodSync(tmp, 0o755);
-    const ns = clientServer(lab);
-    client = ns.client;
-    await startTcpServer(lab, ns.server);
-  });
-
-  afterAll(async () => {
-    await lab.cleanup();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const live = liveSuite('tw6-priv-');
+  const { lab } = live;
 
   it('--user nobody: capture opened as root, then no root ids, groups or capabilities; outputs are the user\'s', async () => {
-    const logs = join(tmp, 'logs');
+    const logs = join(live.tmp, 'logs');
     mkdirSync(logs);
     chownSync(logs, NOBODY, NOGROUP);
     const out = join(logs, 'alerts.ndjson');
-    const cfg = join(tmp, 'user.yml');
+    const cfg = join(live.tmp, 'user.yml');
     writeFileSync(cfg, `interface: c0\nuser: nobody\noutput: ${out}\nstats-interval: 0\n`);
-    const d = new Daemon(lab, client, ['-c', cfg]);
+    const d = new Daemon(lab, live.client, ['-c', cfg]);
     await d.started();
     const dropped = d.logs.find((l) => l.msg === 'dropped privileges');
     expect(dropped?.uid).toBe(NOBODY);
@@ -62,7 +47,7 @@ describe.skipIf(unavailable !== undefined)('least privilege', () => {
     expect(s.Groups.split(/\s+/).filter(Boolean).map(Number)).toEqual([NOGROUP]);
     for (const k of ['CapInh', 'CapPrm', 'CapEff', 'CapAmb']) expect(s[k], k).toBe('0000000000000000');
     // Capture still works after the drop, and the output file belongs to the user.
-    await connectMany(lab, client, 2);
+    await connectMany(lab, live.client, 2);
     // A reload re-reads the config as the user (it is root's, 0644: readable, trusted).
     d.signal('SIGHUP');
     await d.waitLog((l) => l.msg === 'reload complete');
@@ -72,24 +57,24 @@ describe.skipIf(unavailable !== undefined)('least privilege', () => {
   });
 
   it('--user: outputs are opened after the drop, so a place only root can write is refused', async () => {
-    const rootOnly = join(tmp, 'root-only');
+    const rootOnly = join(live.tmp, 'root-only');
     mkdirSync(rootOnly, { mode: 0o755 });
-    const d = new Daemon(lab, client, ['-i', 'c0', '--user', 'nobody', '-o', join(rootOnly, 'alerts.ndjson')]);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '--user', 'nobody', '-o', join(rootOnly, 'alerts.ndjson')]);
     expect(await d.exited).toBe(2);
     expect(d.stderrText).toContain('cannot open output file: permission denied');
   });
 
   it('--user with an unknown user is refused before anything runs', async () => {
-    const d = new Daemon(lab, client, ['-i', 'c0', '--user', 'tw6-no-such-user']);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '--user', 'tw6-no-such-user']);
     expect(await d.exited).toBe(2);
     expect(d.stderrText.trim()).toBe("torwatch: --user tw6-no-such-user: no such user 'tw6-no-such-user'");
   });
 
   it.skipIf(!nobodyCanRun())('runs as an unprivileged user with only CAP_NET_RAW and CAP_NET_ADMIN (the systemd unit\'s way)', async () => {
-    const out = join(tmp, 'caps.ndjson');
+    const out = join(live.tmp, 'caps.ndjson');
     writeFileSync(out, '');
     chownSync(out, NOBODY, NOGROUP);
-    const d = new Daemon(lab, client, ['-i', 'c0', '-o', out, '--stats-interval', '0'], {
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '-o', out, '--stats-interval', '0'], {
       wrap: ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOGROUP), '--clear-groups', '--inh-caps', '-all,+net_raw,+net_admin', '--ambient-caps', '+net_raw,+net_admin', '--bounding-set', '-all,+net_raw,+net_admin', '--no-new-privs'],
     });
     await d.started();
@@ -100,14 +85,14 @@ describe.skipIf(unavailable !== undefined)('least privilege', () => {
     expect(s.CapBnd).toBe('0000000000003000');
     expect(s.NoNewPrivs).toBe('1');
     expect(d.logs.some((l) => l.msg?.startsWith('running as root') === true)).toBe(false);
-    await connectMany(lab, client, 1);
+    await connectMany(lab, live.client, 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(await d.stop()).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(1);
   });
 
   it('without CAP_NET_RAW the capture is refused with a hint, status 2', async () => {
-    const d = new Daemon(lab, client, ['-i', 'c0'], { wrap: ['setpriv', '--inh-caps', '-all', '--bounding-set', '-net_raw,-net_admin'] });
+    const d = new Daemon(lab, live.client, ['-i', 'c0'], { wrap: ['setpriv', '--inh-caps', '-all', '--bounding-set', '-net_raw,-net_admin'] });
     expect(await d.exited).toBe(2);
     expect(d.stderrText).toMatch(/^torwatch: -i c0: permission denied .*CAP_NET_RAW/);
   });

@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientServer, connectMany, Daemon, httpGetInNs, Lab, liveUnavailable, sleep, startTcpServer } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { connectMany, Daemon, httpGetInNs, liveSuite, liveUnavailable, sleep } from './support.js';
 
 /**
  * The metrics endpoint against Prometheus's own tools: `promtool check metrics` lints the exposition,
@@ -12,37 +11,24 @@ import { clientServer, connectMany, Daemon, httpGetInNs, Lab, liveUnavailable, s
 const unavailable = liveUnavailable();
 
 describe.skipIf(unavailable !== undefined)('Prometheus scrapes torwatch', () => {
-  const lab = new Lab();
-  let client = '';
-  let tmp = '';
-
-  beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'tw6-prom-'));
-    const ns = clientServer(lab);
-    client = ns.client;
-    await startTcpServer(lab, ns.server);
-  });
-
-  afterAll(async () => {
-    await lab.cleanup();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const live = liveSuite('tw6-prom-');
+  const { lab } = live;
 
   it('promtool finds nothing to complain about, and Prometheus reads the counters', async () => {
-    const d = new Daemon(lab, client, ['-i', 'c0', '--metrics', '127.0.0.1:9464', '--stats-interval', '0']);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '--metrics', '127.0.0.1:9464', '--stats-interval', '0']);
     await d.started();
-    await connectMany(lab, client, 5);
+    await connectMany(lab, live.client, 5);
     await d.waitAlerts(5);
 
-    const m = httpGetInNs(lab, client, 'http://127.0.0.1:9464/metrics');
+    const m = httpGetInNs(lab, live.client, 'http://127.0.0.1:9464/metrics');
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: m.body, encoding: 'utf8' });
     expect(lint.status, lint.stdout + lint.stderr).toBe(0);
     expect((lint.stdout + lint.stderr).trim()).toBe('');
 
-    writeFileSync(join(tmp, 'prometheus.yml'), 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: torwatch\n    static_configs:\n      - targets: ["127.0.0.1:9464"]\n');
-    lab.spawn(client, 'prometheus', [`--config.file=${join(tmp, 'prometheus.yml')}`, `--storage.tsdb.path=${join(tmp, 'data')}`, '--web.listen-address=127.0.0.1:9090', '--log.level=warn']);
+    writeFileSync(join(live.tmp, 'prometheus.yml'), 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: torwatch\n    static_configs:\n      - targets: ["127.0.0.1:9464"]\n');
+    lab.spawn(live.client, 'prometheus', [`--config.file=${join(live.tmp, 'prometheus.yml')}`, `--storage.tsdb.path=${join(live.tmp, 'data')}`, '--web.listen-address=127.0.0.1:9090', '--log.level=warn']);
     const query = (q: string): { metric: Record<string, string>; value: [number, string] }[] => {
-      const r = httpGetInNs(lab, client, `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(q)}`);
+      const r = httpGetInNs(lab, live.client, `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(q)}`);
       if (r.status !== 200) return [];
       return (JSON.parse(r.body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
     };

@@ -6,10 +6,14 @@
  * removed by `cleanup()` (call it in afterAll), which also kills any process left in the namespaces.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { ecsProblems } from '../support/ecs-schema.js';
 import { NO_AGGREGATION } from '../support/run-cli.js';
 
@@ -244,6 +248,35 @@ export function clientServer(lab: Lab): { client: string; server: string } {
   lab.exec(server, 'ip', ['addr', 'add', '198.51.100.9/24', 'dev', 's0']);
   lab.exec(server, 'ip', ['route', 'add', '10.6.0.0/24', 'dev', 's0']);
   return { client, server };
+}
+
+/** What most live suites share; `client` and `tmp` are set once the suite's beforeAll has run. */
+export interface LiveSuite {
+  readonly lab: Lab;
+  /** The client namespace (10.6.0.2 on c0), where torwatch captures. */
+  client: string;
+  /** A scratch directory anyone may read (a daemon may run as nobody). */
+  tmp: string;
+}
+
+/**
+ * Registers, for the calling `describe`, the setup most live tests start from: clientServer() with
+ * startTcpServer() listening, and a scratch directory; both removed after the suite.
+ */
+export function liveSuite(tmpPrefix: string): LiveSuite {
+  const suite: LiveSuite = { lab: new Lab(), client: '', tmp: '' };
+  beforeAll(async () => {
+    suite.tmp = mkdtempSync(join(tmpdir(), tmpPrefix));
+    chmodSync(suite.tmp, 0o755);
+    const ns = clientServer(suite.lab);
+    suite.client = ns.client;
+    await startTcpServer(suite.lab, ns.server);
+  });
+  afterAll(async () => {
+    await suite.lab.cleanup();
+    if (suite.tmp) rmSync(suite.tmp, { recursive: true, force: true });
+  });
+  return suite;
 }
 
 /** A TCP server on 198.51.100.9 (ports 9001 and 9030) that answers and closes; resolves when listening. */
