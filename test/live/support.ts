@@ -326,15 +326,8 @@ export function httpGet(url: string): Promise<{ status: number; body: string }> 
   });
 }
 
-/** Read a dotted path from a nested alert. */
-export function field(doc: Record<string, unknown>, path: string): unknown {
-  let cur: unknown = doc;
-  for (const part of path === '@timestamp' ? ['@timestamp'] : path.split('.')) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
+/** Read a dotted path from a nested alert (the same reader the replay tests use). */
+export { field } from '../support/run-cli.js';
 
 /**
  * The stable part of an alert: everything except what differs between a live capture and a replay of
