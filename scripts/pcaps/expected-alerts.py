@@ -107,21 +107,7 @@ def last(value: str) -> str:
 
 
 def tshark_rows(path: str) -> list[dict[str, str]]:
-    cmd = ["tshark", "-n", "-r", path, "--enable-protocol", "communityid",
-           "-o", "communityid.seed:0", "-o", "communityid.do_base64:TRUE",
-           "-o", "ip.defragment:TRUE", "-Y", "tcp", "-T", "fields",
-           "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit(f"tshark failed on {path}: {res.stderr.strip()}")
-    rows = []
-    for line in res.stdout.splitlines():
-        parts = line.split("\t")
-        parts += [""] * (len(FIELDS) - len(parts))
-        rows.append(dict(zip(FIELDS, parts)))
-    return rows
+    return expected_app.tshark_fields(path, FIELDS, "tcp", ["ip.defragment:TRUE"])
 
 
 def innermost_ips(row: dict[str, str]) -> tuple[str, str] | None:

@@ -114,14 +114,16 @@ class Flow:
     decided: bool = False
 
 
-def rows_of(path: str) -> list[dict[str, str]]:
+def tshark_fields(path: str, fields: list[str], display_filter: str, prefs: list[str]) -> list[dict[str, str]]:
+    """One dict per packet tshark shows under display_filter: each field's values (comma-joined), with
+    Community IDs (seed 0, base64) and the given extra preferences. Also used by expected-alerts.py."""
     cmd = ["tshark", "-n", "-r", path, "--enable-protocol", "communityid",
-           "-o", "communityid.seed:0", "-o", "communityid.do_base64:TRUE", "-o", "ip.defragment:TRUE",
-           "-o", "tcp.desegment_tcp_streams:TRUE", "-o", "tls.desegment_ssl_records:TRUE",
-           "-o", "tls.desegment_ssl_application_data:TRUE",
-           "-Y", "(tcp || udp) && !icmp && !icmpv6", "-T", "fields",
-           "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
-    for f in FIELDS:
+           "-o", "communityid.seed:0", "-o", "communityid.do_base64:TRUE"]
+    for p in prefs:
+        cmd += ["-o", p]
+    cmd += ["-Y", display_filter, "-T", "fields",
+            "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
+    for f in fields:
         cmd += ["-e", f]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
@@ -129,9 +131,15 @@ def rows_of(path: str) -> list[dict[str, str]]:
     out = []
     for line in res.stdout.splitlines():
         parts = line.split("\t")
-        parts += [""] * (len(FIELDS) - len(parts))
-        out.append(dict(zip(FIELDS, parts)))
+        parts += [""] * (len(fields) - len(parts))
+        out.append(dict(zip(fields, parts)))
     return out
+
+
+def rows_of(path: str) -> list[dict[str, str]]:
+    return tshark_fields(path, FIELDS, "(tcp || udp) && !icmp && !icmpv6",
+                         ["ip.defragment:TRUE", "tcp.desegment_tcp_streams:TRUE", "tls.desegment_ssl_records:TRUE",
+                          "tls.desegment_ssl_application_data:TRUE"])
 
 
 def endpoints(row: dict[str, str]) -> tuple[str, tuple[str, int], tuple[str, int]] | None:
