@@ -213,19 +213,23 @@ def main() -> int:
     status = 0
     for path in files:
         alerts = expected_alerts(path)
-        text = "".join(json.dumps(a, separators=(",", ":")) + "\n" for a in alerts)
-        target = os.path.join(EXPECTED, os.path.basename(path) + ".alerts.ndjson")
-        if args.check:
-            old = open(target, encoding="utf-8").read() if os.path.exists(target) else None
-            same = old == text
-            print(f"{'ok  ' if same else 'DIFF'} {os.path.basename(path)}: {len(alerts)} alert(s)")
-            if not same:
-                status = 1
-        else:
-            with open(target, "w", encoding="utf-8") as f:
-                f.write(text)
-            print(f"{os.path.basename(path)}: {len(alerts)} alert(s) -> {os.path.relpath(target, ROOT)}")
+        status |= write_or_check(path, alerts, f"{len(alerts)} alert(s)", args.check)
     return status
+
+
+def write_or_check(capture: str, alerts: list[dict], summary: str, check: bool) -> int:
+    """Write the capture's pcaps/expected/<name>.alerts.ndjson, or with --check compare it: 1 if it differs.
+    Also used by expected-relay-alerts.py."""
+    text = "".join(json.dumps(a, separators=(",", ":")) + "\n" for a in alerts)
+    target = os.path.join(EXPECTED, os.path.basename(capture) + ".alerts.ndjson")
+    if check:
+        same = os.path.exists(target) and open(target, encoding="utf-8").read() == text
+        print(f"{'ok  ' if same else 'DIFF'} {os.path.basename(capture)}: {summary}")
+        return 0 if same else 1
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"{os.path.basename(capture)}: {summary} -> {os.path.relpath(target, ROOT)}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -159,17 +159,8 @@ def main() -> int:
     for path in files:
         args = json.load(open(os.path.join(ea.EXPECTED, os.path.basename(path) + ".args"), encoding="utf-8"))
         alerts = expected(path, args)
-        text = "".join(json.dumps(a, separators=(",", ":")) + "\n" for a in alerts)
-        target = os.path.join(ea.EXPECTED, os.path.basename(path) + ".alerts.ndjson")
         counts = {r: sum(1 for a in alerts if a["rule.id"] == r) for r in sorted({a["rule.id"] for a in alerts})}
-        if o.check:
-            same = os.path.exists(target) and open(target, encoding="utf-8").read() == text
-            print(f"{'ok  ' if same else 'DIFF'} {os.path.basename(path)}: {counts}")
-            status |= 0 if same else 1
-        else:
-            with open(target, "w", encoding="utf-8") as f:
-                f.write(text)
-            print(f"{os.path.basename(path)}: {counts} -> {os.path.relpath(target, ea.ROOT)}")
+        status |= ea.write_or_check(path, alerts, str(counts), o.check)
     return status
 
 
