@@ -67,7 +67,7 @@ export class AlertBuilder {
       ecs: { version: ECS_VERSION },
       event: eventFields(id, rule, severity, f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
       rule: ruleFields(rule),
-      threat: threatFields(rule, d.indicators),
+      ...optional('threat', threatFields(rule, d.indicators)),
       source: endpoint(src, hasPorts ? f.aPort : undefined, f.pktsAB, f.bytesAB),
       destination: endpoint(dst, hasPorts ? f.bPort : undefined, f.pktsBA, f.bytesBA, d.destinationDomain),
       network: networkFields(f, cid),
@@ -112,7 +112,7 @@ export class AlertBuilder {
       ecs: { version: ECS_VERSION },
       event: eventFields(id, rule, severity, s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
       rule: ruleFields(rule),
-      threat: threatFields(rule, d.indicators),
+      ...optional('threat', threatFields(rule, d.indicators)),
       source: { ip: src, address: src },
       destination: { ip: dst, address: dst, ...(hasPorts ? { port: f.bPort } : {}), ...(d.destinationDomain ? { domain: d.destinationDomain } : {}) },
       network: {
@@ -178,6 +178,11 @@ function eventFields(id: string, rule: RuleDef, severity: Severity, sec0: number
   };
 }
 
+/** `{ key: value }` when there is a value, else nothing (spread into a document in field order). */
+function optional(key: string, value: unknown): Record<string, unknown> {
+  return value === undefined ? {} : { [key]: value };
+}
+
 function ruleFields(rule: RuleDef): Record<string, unknown> {
   return {
     id: rule.id,
@@ -191,8 +196,16 @@ function ruleFields(rule: RuleDef): Record<string, unknown> {
   };
 }
 
-function threatFields(rule: RuleDef, indicators: IndicatorMatch[] | undefined): Record<string, unknown> {
+/**
+ * threat.*: the rule's MITRE ATT&CK mapping and the matched indicators. A rule with no defensible
+ * technique (the torrent rules) carries no framework/tactic/technique; `threat` is then left out unless
+ * an indicator matched.
+ */
+function threatFields(rule: RuleDef, indicators: IndicatorMatch[] | undefined): Record<string, unknown> | undefined {
   const t = rule.threat;
+  if (t.tactics.length === 0 && t.techniques.length === 0) {
+    return indicators?.length ? { enrichments: indicators.map(enrichment) } : undefined;
+  }
   const out: Record<string, unknown> = {
     framework: 'MITRE ATT&CK',
     tactic: { id: t.tactics.map((x) => x.id), name: t.tactics.map((x) => x.name), reference: t.tactics.map((x) => x.reference) },

@@ -65,6 +65,10 @@ export const APP_STATS = [
   'tcp_sniff_tls',
   'tcp_sniff_http',
   'tcp_sniff_none',
+  /** TCP streams recognised as a protocol of TCP_PROTOCOLS (BitTorrent, ...). */
+  'tcp_sniff_other',
+  /** TCP streams of no known protocol whose shape was measured (opaque/observer.ts). */
+  'tcp_opaque_streams',
   'dns_messages',
   'dns_answers_cached',
   'tls_client_hellos',

@@ -3,20 +3,21 @@ import type { Flow } from '../flow/flow.js';
 import { formatIp } from '../util/ip.js';
 import { AppAnomaly, AppCounters, AppStat } from './anomalies.js';
 import type { AppContext } from './context.js';
-import { DnsCache } from './dns/cache.js';
 import { DnsType, parseDnsMessage, type DnsMessage } from './dns/message.js';
-import type { AppEvent, EventTime } from './events.js';
+import type { AppEvent, DnsAddressRecord, EventTime } from './events.js';
 import { MemoryBudget } from './memory.js';
-import { looksLikeQuicInitial, QuicSession } from './quic/session.js';
 import { TcpSession } from './tcp-session.js';
+import { UDP_PROTOCOLS } from './udp-protocols.js';
+import type { UdpSession } from './udp-session.js';
 
 /**
  * The app-layer stage: between the flow table and the detectors. For each packet of a flow it decides
  * whether a parser wants it, and hands it over:
  *  - UDP to or from port 53: every datagram is a DNS message;
  *  - TCP to or from port 53: DNS over TCP (length-prefixed messages, reassembled);
- *  - any other TCP: the first bytes of the reassembled stream choose TLS or HTTP (any port);
- *  - any other UDP: a first datagram that is a QUIC Initial of a known version makes it QUIC.
+ *  - any other TCP: the first bytes of the reassembled stream choose TLS, HTTP or a protocol of
+ *    TCP_PROTOCOLS (any port); a stream of none of them has its shape measured (opaque/observer.ts);
+ *  - any other UDP: the first datagram with payload is offered to UDP_PROTOCOLS (QUIC, ...) in order.
  * A flow nobody wants, or whose parsers are done, gets Flow.app = APP_DONE, and from then on costs one
  * comparison per packet. Parsers report facts as AppEvents; nothing here decides.
  *
@@ -36,7 +37,6 @@ export interface AppLayerOptions {
   streamDepth?: number;
   /** Bytes all parsers together may hold (default 64 MiB). */
   memcap?: number;
-  dnsCache?: DnsCache;
 }
 
 export const DNS_PORT = 53;
@@ -45,24 +45,20 @@ export class AppLayer implements AppContext {
   readonly counters = new AppCounters();
   readonly budget: MemoryBudget;
   readonly streamDepth: number;
-  readonly cache: DnsCache;
   /** The current event time (reused; see EventTime). */
   private readonly at: EventTime = { tsSec: 0, tsNsec: 0, packet: 0 };
-  private nowMs = 0;
   /** The last exception caught at this stage's boundary (a bug): kept so tests and the fuzzer can say where. */
   lastInternalError: unknown;
 
   constructor(private readonly opts: AppLayerOptions) {
     this.budget = new MemoryBudget(opts.memcap ?? 64 * 1024 * 1024);
     this.streamDepth = opts.streamDepth ?? 64 * 1024;
-    this.cache = opts.dnsCache ?? new DnsCache();
   }
 
   /** One packet of `flow` (after the flow table), `dir` 0 = initiator -> responder. */
-  onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number, nowMs: number): void {
+  onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
     const st = flow.app;
     if (st === APP_DONE) return;
-    this.nowMs = nowMs;
     const at = this.at;
     at.tsSec = p.frame.tsSec;
     at.tsNsec = p.frame.tsNsec;
@@ -83,14 +79,15 @@ export class AppLayer implements AppContext {
         if (s.finished) this.finishFlow(flow, s);
       } else if (s === UDP_DNS) {
         if (p.payLen > 0) this.udpDns(flow, p);
-      } else if (s instanceof QuicSession) {
-        s.datagram(p.buf, p.payOff, p.payLen, dir);
-        if (s.finished) flow.app = APP_DONE;
       } else if (s === UDP_UNDECIDED) {
         this.decideUdp(flow, p, dir);
       } else if (s === undefined) {
         // A flow that existed before this stage saw it (not expected: every flow starts with isNew).
         this.newFlow(flow);
+      } else if (p.proto === IpProto.UDP) {
+        const u = s as UdpSession;
+        if (p.payLen > 0) u.datagram(p.buf, p.payOff, p.payLen, dir);
+        if (u.finished) this.abandon(flow);
       }
     } catch (err) {
       this.counters.anomaly(AppAnomaly['applayer.internal_error']);
@@ -119,8 +116,6 @@ export class AppLayer implements AppContext {
   summary(): { anomalies: Record<string, number>; stats: Record<string, number> } {
     const stats = this.counters.statsObject();
     stats.memory_peak_bytes = this.budget.peak;
-    stats.dns_cache_inserts = this.cache.inserts;
-    if (this.cache.evictions) stats.dns_cache_evictions = this.cache.evictions;
     return { anomalies: this.counters.anomaliesObject(), stats };
   }
 
@@ -143,27 +138,27 @@ export class AppLayer implements AppContext {
       this.emit(flow, { kind: 'dns-query', names, qtypes, response: msg.response, id: msg.id, transport });
     }
     if (!msg.response || msg.rcode !== 0 || msg.answers.length === 0) return;
-    // Addresses are filed under the name the client asked for (the first question), which is the
-    // name it will be connecting to, whatever CNAME chain the resolver followed.
+    // Addresses are reported under the name the client asked for (the first question), which is the
+    // name it will be connecting to, whatever CNAME chain the resolver followed. The detect stage's
+    // host state files them (address -> name) for later flows.
     const asked = qs.length ? qs[0].name : msg.answers[0].name;
     let addrs: string[] | undefined;
+    let records: DnsAddressRecord[] | undefined;
     let ttl = Infinity;
     for (const a of msg.answers) {
       if ((a.type !== DnsType.A && a.type !== DnsType.AAAA) || !a.words || !a.version) continue;
       const w = a.words;
-      this.cache.insert(a.version, w[0], w[1], w[2], w[3], asked, a.ttl, this.nowMs);
       this.counters.stat(AppStat.dns_answers_cached);
+      (records ??= []).push({ version: a.version, words: w, ttl: a.ttl });
       (addrs ??= []).push(formatIp(a.version, w[0], w[1], w[2], w[3]));
       if (a.ttl < ttl) ttl = a.ttl;
     }
-    if (addrs) this.emit(flow, { kind: 'dns-answer', name: asked, addrs, ttl });
+    if (addrs && records) this.emit(flow, { kind: 'dns-answer', name: asked, addrs, records, ttl });
   }
 
   // --- internals ---
 
   private newFlow(flow: Flow): void {
-    const name = this.cache.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, this.nowMs);
-    if (name !== undefined) this.emit(flow, { kind: 'resolved-destination', name });
     if (flow.proto === IpProto.TCP) {
       flow.app = new TcpSession(flow, this, flow.aPort === DNS_PORT || flow.bPort === DNS_PORT);
       this.counters.stat(AppStat.flows_inspected);
@@ -176,15 +171,16 @@ export class AppLayer implements AppContext {
 
   private decideUdp(flow: Flow, p: Packet, dir: number): void {
     if (p.payLen <= 0) return;
-    if (!looksLikeQuicInitial(p.buf, p.payOff, p.payLen)) {
-      flow.app = APP_DONE;
+    for (const proto of UDP_PROTOCOLS) {
+      if (!proto.claims(p.buf, p.payOff, p.payLen, flow, dir)) continue;
+      const u = proto.open(flow, this);
+      flow.app = u;
+      this.counters.stat(AppStat.flows_inspected);
+      u.datagram(p.buf, p.payOff, p.payLen, dir);
+      if (u.finished) this.abandon(flow);
       return;
     }
-    const q = new QuicSession(flow, this);
-    flow.app = q;
-    this.counters.stat(AppStat.flows_inspected);
-    q.datagram(p.buf, p.payOff, p.payLen, dir);
-    if (q.finished) flow.app = APP_DONE;
+    flow.app = APP_DONE;
   }
 
   private udpDns(flow: Flow, p: Packet, firstFragment = false): void {
@@ -204,6 +200,6 @@ export class AppLayer implements AppContext {
     const s = flow.app;
     flow.app = APP_DONE;
     if (s instanceof TcpSession) s.close();
-    else if (s instanceof QuicSession) s.finish();
+    else if (typeof s === 'object' && s !== null) (s as UdpSession).finish();
   }
 }

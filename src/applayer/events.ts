@@ -3,6 +3,7 @@
  * rules or ECS. Names are as seen on the wire (case kept); detectors normalise.
  */
 
+import type { PayloadStats } from './opaque/payload-stats.js';
 import type { QuicClientHelloEvent, TlsClientHelloEvent } from './tls/facts.js';
 
 /** TLS ClientHello facts shared by TLS over TCP and QUIC (fingerprints computed when first read). */
@@ -25,8 +26,11 @@ export interface ClientHelloFacts {
 export type AppEvent =
   /** A DNS message's question names (queries and responses both carry them). */
   | { kind: 'dns-query'; names: string[]; qtypes: number[]; response: boolean; id: number; transport: 'udp' | 'tcp' }
-  /** The A/AAAA addresses a DNS response gave for its (first) question name, after any CNAME chain; ttl is the smallest. */
-  | { kind: 'dns-answer'; name: string; addrs: string[]; ttl: number }
+  /**
+   * The A/AAAA addresses a DNS response gave for its (first) question name, after any CNAME chain:
+   * as text (`addrs`) and as words with each record's TTL (`records`); `ttl` is the smallest.
+   */
+  | { kind: 'dns-answer'; name: string; addrs: string[]; records: DnsAddressRecord[]; ttl: number }
   | TlsClientHelloEvent
   | { kind: 'tls-server-hello'; version: number; cipher: number; alpn?: string }
   /** The server's leaf certificate names (TLS <= 1.2: sent in the clear). */
@@ -38,8 +42,26 @@ export type AppEvent =
   | { kind: 'tls-done'; clientHello: boolean; serverHello: boolean; certificate: boolean }
   | { kind: 'http-request'; method: string; target: string; version: string; host?: string; connectHost?: string; targetHost?: string }
   | QuicClientHelloEvent
-  /** The flow's responder address was answered by DNS earlier for this name (still live in the cache). */
+  /**
+   * A TCP stream of no protocol we read: how random each direction's first payload looks (`first`,
+   * by direction index, 0 = initiator) and the sizes of the first flights (bytes one side sent before
+   * the other answered), starting with `firstDir`. `synSeen` bit i: direction i started at its SYN, so
+   * its first payload is the connection's. `complete`: all OPAQUE_MAX_FLIGHTS flights were seen (else
+   * the stream or the flow ended first). Reported once per flow.
+   */
+  | { kind: 'opaque-stream'; firstDir: number; flights: number[]; bytes: [number, number]; first: [PayloadStats | undefined, PayloadStats | undefined]; synSeen: number; complete: boolean }
+  /**
+   * Not from a parser: the detect stage's host state says the flow's responder address was answered by
+   * DNS earlier for this name (still live). Told to detectors when the flow starts.
+   */
   | { kind: 'resolved-destination'; name: string };
+
+/** One A/AAAA record of a DNS answer: the address as four 32-bit words (IPv4 in words[3]). */
+export interface DnsAddressRecord {
+  version: 4 | 6;
+  words: ArrayLike<number>;
+  ttl: number;
+}
 
 export type AppEventKind = AppEvent['kind'];
 

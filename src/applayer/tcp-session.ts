@@ -7,22 +7,26 @@ import { DnsTcpFramer } from './dns/tcp-framing.js';
 import { DiscardDirection, HttpConnectResponse, HttpRequestDirection, type HttpHooks } from './http/direction.js';
 import { hostOfAbsoluteTarget, hostOfAuthority, type HttpRequestHead } from './http/request.js';
 import { DIR_DONE, type DirParser } from './parser.js';
-import { sniff, SNIFF_MAX } from './sniff.js';
+import { OpaqueStream } from './opaque/observer.js';
+import { sniff, SNIFF_MAX, type Sniffed } from './sniff.js';
 import { StreamState, TcpStream, type StreamSink } from './stream/reassembly.js';
 import type { CertificateNames } from './tls/certificate.js';
 import type { ClientHello } from './tls/client-hello.js';
 import { TlsDirection, type TlsHooks } from './tls/direction.js';
 import { TlsClientHelloEvent } from './tls/facts.js';
 import type { ServerHello } from './tls/server-hello.js';
+import type { TcpProtocol, TcpSessionHandle } from './tcp-protocols.js';
 
-export const TcpProto = { UNKNOWN: 0, TLS: 1, HTTP: 2, DNS: 3 } as const;
+/** What the session found the stream to be; OTHER = a protocol from TCP_PROTOCOLS, OPAQUE = none known. */
+export const TcpProto = { UNKNOWN: 0, TLS: 1, HTTP: 2, DNS: 3, OTHER: 4, OPAQUE: 5 } as const;
 
 /**
  * One TCP connection under inspection: two reassembled directions, each feeding a parser chosen by
- * port (DNS on 53) or by sniffing the first bytes (TLS, HTTP on any port). The session is finished when
+ * port (DNS on 53) or by sniffing the first bytes (TLS, HTTP, or a protocol of TCP_PROTOCOLS on any
+ * port; a stream that is none of them is measured as an opaque stream). The session is finished when
  * neither direction needs more bytes; then the app layer stops looking at the flow.
  */
-export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
+export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHandle {
   proto: number = TcpProto.UNKNOWN;
   readonly parsers: [DirParser | null, DirParser | null];
   private readonly streams: [TcpStream | null, TcpStream | null] = [null, null];
@@ -30,7 +34,7 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
   // is made for every TCP flow, so it stays small (a burst of handshakes keeps thousands alive).
   private syn0 = 0;
   private syn1 = 0;
-  private synSeen = 0;
+  private synSeenBits = 0;
 
   // TLS progress, for the tls-done event and for knowing when to stop.
   private tlsClientDir = -1;
@@ -39,7 +43,7 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
   private tlsVersion = 0;
   private tlsDoneSent = false;
 
-  constructor(private readonly flow: Flow, private readonly ctx: AppContext, dnsPort: boolean) {
+  constructor(readonly flow: Flow, readonly ctx: AppContext, dnsPort: boolean) {
     if (dnsPort) {
       this.proto = TcpProto.DNS;
       this.parsers = [new DnsTcpDirection(this, 0), new DnsTcpDirection(this, 1)];
@@ -49,6 +53,11 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
     }
   }
 
+  /** Bit i set when direction i's SYN was seen. */
+  get synSeen(): number {
+    return this.synSeenBits;
+  }
+
   get finished(): boolean {
     return this.parsers[0] === null && this.parsers[1] === null;
   }
@@ -56,8 +65,8 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
   /** One TCP packet of the flow (any flags, any payload). */
   packet(p: Packet, dir: number): void {
     const flags = p.tcpFlags;
-    if ((flags & TcpFlag.SYN) !== 0 && (this.synSeen & (1 << dir)) === 0) {
-      this.synSeen |= 1 << dir;
+    if ((flags & TcpFlag.SYN) !== 0 && (this.synSeenBits & (1 << dir)) === 0) {
+      this.synSeenBits |= 1 << dir;
       if (dir === 0) this.syn0 = p.tcpSeq;
       else this.syn1 = p.tcpSeq;
       this.streams[dir]?.syn(p.tcpSeq);
@@ -68,7 +77,7 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
     let s = this.streams[dir];
     if (!s) {
       s = this.streams[dir] = new TcpStream(this.ctx.streamDepth, this.ctx.budget, dir);
-      if ((this.synSeen & (1 << dir)) !== 0) s.syn(dir === 0 ? this.syn0 : this.syn1);
+      if ((this.synSeenBits & (1 << dir)) !== 0) s.syn(dir === 0 ? this.syn0 : this.syn1);
     }
     // Data on a SYN (TCP Fast Open) starts one after the SYN's sequence number.
     const seq = (flags & TcpFlag.SYN) !== 0 ? (p.tcpSeq + 1) >>> 0 : p.tcpSeq;
@@ -133,11 +142,12 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
 
   // --- sniffing ---
 
-  /** The first bytes of `dir` were recognised: the parser for them (null: not a protocol we read). */
-  sniffed(dir: number, what: 'tls' | 'http' | 'none', tunnel: boolean): DirParser | null {
+  /** The first bytes of `dir` were recognised: the parser for them (null: nothing more to read). */
+  sniffed(dir: number, what: Exclude<Sniffed, 'more'>, tunnel: boolean): DirParser | null {
     const c = this.ctx.counters;
     const other = 1 - dir;
     const otherSniffing = this.parsers[other] === UNSTARTED || this.parsers[other] instanceof SniffDirection;
+    if (typeof what === 'object') return this.openProtocol(what, dir, otherSniffing, tunnel);
     if (what === 'tls') {
       if (!tunnel) c.stat(AppStat.tcp_sniff_tls);
       this.proto = TcpProto.TLS;
@@ -150,11 +160,28 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink {
       if (otherSniffing) this.replace(other, new DiscardDirection());
       return new HttpRequestDirection(this, dir);
     }
-    if (!tunnel) {
-      c.stat(AppStat.tcp_sniff_none);
-      if (otherSniffing) this.replace(other, null);
+    if (tunnel) return null;
+    c.stat(AppStat.tcp_sniff_none);
+    if (this.proto !== TcpProto.UNKNOWN) {
+      // The other side already spoke a protocol we read; this side's bytes are not ours.
+      return null;
     }
-    return null;
+    // No protocol we know: measure the stream's shape (fully encrypted protocols have nothing else).
+    this.proto = TcpProto.OPAQUE;
+    c.stat(AppStat.tcp_opaque_streams);
+    const obs = new OpaqueStream(this.flow, this.ctx, () => this.synSeenBits);
+    if (otherSniffing) this.replace(other, obs.direction(other));
+    else obs.closed();
+    return obs.direction(dir);
+  }
+
+  /** A protocol of TCP_PROTOCOLS recognised in `dir`. */
+  private openProtocol(p: TcpProtocol, dir: number, otherSniffing: boolean, tunnel: boolean): DirParser | null {
+    if (!tunnel) this.ctx.counters.stat(AppStat.tcp_sniff_other);
+    if (this.proto === TcpProto.UNKNOWN) this.proto = TcpProto.OTHER;
+    const r = p.open(this, dir);
+    if (otherSniffing && r.other !== undefined) this.replace(1 - dir, r.other);
+    return r.parser;
   }
 
   private replace(dir: number, parser: DirParser | null): void {

@@ -8,7 +8,7 @@ export function printRules(json: boolean): void {
   }
   const rows = RULES.map((r) => [
     r.id, r.severity, String(RISK_SCORE[r.severity]),
-    [...r.threat.tactics, ...r.threat.techniques, ...r.threat.subtechniques].map((t) => t.id).join(' '),
+    [...r.threat.tactics, ...r.threat.techniques, ...r.threat.subtechniques].map((t) => t.id).join(' ') || 'none (no defensible technique)',
     r.seed, r.name,
   ]);
   const head = ['RULE', 'SEVERITY', 'RISK', 'MITRE', 'SEED', 'NAME'];

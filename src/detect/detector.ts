@@ -3,6 +3,7 @@ import type { Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowEndReason } from '../flow/table.js';
 import type { Finding } from './detection.js';
+import type { HostState } from './hosts/host-state.js';
 
 /**
  * A detector implements one or more rules. The engine calls it with flow-level facts; the detector
@@ -13,6 +14,10 @@ export interface DetectContext {
   fire(f: Finding): boolean;
   /** Whether a rule is enabled (skip work for disabled rules). */
   enabled(ruleIndex: number): boolean;
+  /** Cross-flow state: DNS names and per-host evidence (see hosts/host-state.ts for the rules of use). */
+  readonly hosts: HostState;
+  /** The pipeline clock (ms since the epoch, from packets). */
+  readonly nowMs: number;
 }
 
 export interface Detector {

@@ -5,6 +5,7 @@ import type { FlowEndReason } from '../flow/table.js';
 import { RULES, type RuleId } from './catalog.js';
 import type { Detection, Finding } from './detection.js';
 import type { DetectContext, Detector } from './detector.js';
+import { HostState } from './hosts/host-state.js';
 
 export interface DetectEngineOptions {
   detectors: Detector[];
@@ -16,15 +17,24 @@ export interface DetectEngineOptions {
   enrich?: (d: Detection) => void;
   /** Exclusions (--allow): the entry that suppresses this detection, or undefined. */
   exclude?: (d: Detection) => string | undefined;
+  /** Cross-flow state (default: a new one). */
+  hosts?: HostState;
 }
 
 /**
  * Runs the detectors and keeps their promises: a disabled rule never fires, and a rule fires at most
  * once per flow (SPEC.md: one alert per flow). Counts per rule for the run summary.
+ *
+ * It also keeps the host state current before any detector looks at it: a DNS answer is filed
+ * (address -> name) before detectors hear of it, and a new flow to an address DNS answered earlier is
+ * told to detectors as a `resolved-destination` fact before anything else about that flow.
  */
 export class DetectEngine implements DetectContext {
   /** Name of the input being read ('-' for stdin, the interface for live capture): every detection carries it. */
   input = '-';
+  /** The pipeline clock (ms, from packets), set by the pipeline before each packet. */
+  nowMs = 0;
+  readonly hosts: HostState;
   readonly firedByRule: Record<string, number> = {};
   /** Matches suppressed by --allow, per rule (one per flow and rule, like alerts). */
   readonly excludedByRule: Record<string, number> = {};
@@ -35,6 +45,7 @@ export class DetectEngine implements DetectContext {
   private readonly appHooks: Detector[];
 
   constructor(private readonly opts: DetectEngineOptions) {
+    this.hosts = opts.hosts ?? new HostState();
     this.enabledMask = ruleMask(opts.enabled);
     this.startHooks = opts.detectors.filter((d) => d.onFlowStart);
     this.packetHooks = opts.detectors.filter((d) => d.onPacket);
@@ -68,6 +79,17 @@ export class DetectEngine implements DetectContext {
     return true;
   }
 
+  /**
+   * A flow was created by packet `p`, before the app layer reads that packet: when DNS answered for its
+   * responder's address, detectors hear it first (a connection is named by the lookup that preceded it).
+   */
+  flowOpened(flow: Flow, p: Packet): void {
+    const name = this.hosts.names.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, this.nowMs);
+    if (name === undefined) return;
+    const at: EventTime = { tsSec: p.frame.tsSec, tsNsec: p.frame.tsNsec, packet: p.frame.index };
+    this.onAppEvent(flow, { kind: 'resolved-destination', name }, at);
+  }
+
   onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
     if (isNew) {
       const start = this.startHooks;
@@ -78,6 +100,13 @@ export class DetectEngine implements DetectContext {
   }
 
   onAppEvent(flow: Flow, ev: AppEvent, at: EventTime): void {
+    if (ev.kind === 'dns-answer') {
+      const names = this.hosts.names;
+      for (const r of ev.records) {
+        const w = r.words;
+        names.insert(r.version, w[0], w[1], w[2], w[3], ev.name, r.ttl, this.nowMs);
+      }
+    }
     const hooks = this.appHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i].onAppEvent!(flow, ev, at, this);
   }

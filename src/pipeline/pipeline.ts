@@ -1,5 +1,4 @@
 import { AppLayer } from '../applayer/app-layer.js';
-import type { DnsCache } from '../applayer/dns/cache.js';
 import type { Frame } from '../capture/frame.js';
 import { AnomalyCounters } from '../decode/anomalies.js';
 import { PacketDecoder } from '../decode/index.js';
@@ -7,6 +6,8 @@ import { Packet } from '../decode/packet.js';
 import { DetectEngine } from '../detect/engine.js';
 import type { Detection } from '../detect/detection.js';
 import type { Detector } from '../detect/detector.js';
+import type { DnsCache } from '../detect/hosts/dns-names.js';
+import { HostState } from '../detect/hosts/host-state.js';
 import type { RuleId } from '../detect/catalog.js';
 import type { Flow } from '../flow/flow.js';
 import { FlowTable, type FlowEndReason, type FlowTimeouts } from '../flow/table.js';
@@ -71,8 +72,9 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
-    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at), dnsCache: opts.dnsCache });
+    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at) });
     this.detect = new DetectEngine({
+      hosts: new HostState({ names: opts.dnsCache }),
       detectors: opts.detectors,
       enabled: opts.enabledRules,
       onDetection: opts.onDetection,
@@ -115,8 +117,11 @@ export class Pipeline {
     c.flowPackets++;
     const flows = this.flows;
     const flow = flows.lookup(p, this.clockMs, this.inHome);
-    this.app.onPacket(flow, p, flows.isNew, flows.dir, this.clockMs);
-    this.detect.onPacket(flow, p, flows.isNew, flows.dir);
+    const detect = this.detect;
+    detect.nowMs = this.clockMs;
+    if (flows.isNew) detect.flowOpened(flow, p);
+    this.app.onPacket(flow, p, flows.isNew, flows.dir);
+    detect.onPacket(flow, p, flows.isNew, flows.dir);
   };
 
   /**
@@ -145,7 +150,7 @@ export class Pipeline {
   private enrich(d: Detection): void {
     if (d.destinationDomain !== undefined) return;
     const f = d.flow;
-    const name = this.app.cache.lookup(f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
+    const name = this.detect.hosts.names.lookup(f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
     if (name !== undefined) d.destinationDomain = name;
   }
 

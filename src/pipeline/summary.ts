@@ -59,7 +59,7 @@ export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: Outpu
     ...(intel ? { intel: { ...intel } } : {}),
     anomalies: { ...p.anomalies.toObject(), ...app.anomalies },
     decoder: { ...p.decoder.stats },
-    applayer: app.stats,
+    applayer: { ...app.stats, ...p.detect.hosts.summary() },
     outputs,
     elapsedMs: Math.round(elapsedMs),
     packetsPerSecond: Math.round(c.packets / secs),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppAnomaly } from '../../src/applayer/anomalies.js';
-import { DnsCache, MAX_TTL_S, MIN_TTL_S } from '../../src/applayer/dns/cache.js';
+import { DnsCache, MAX_TTL_S, MIN_TTL_S } from '../../src/detect/hosts/dns-names.js';
 import { parseDnsMessage } from '../../src/applayer/dns/message.js';
 import { decodeName, MAX_POINTERS, type NameResult } from '../../src/applayer/dns/name.js';
 import { DnsTcpFramer } from '../../src/applayer/dns/tcp-framing.js';

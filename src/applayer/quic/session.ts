@@ -2,6 +2,7 @@ import type { Flow } from '../../flow/flow.js';
 import { u24 } from '../../util/bytes.js';
 import { AppAnomaly, AppStat } from '../anomalies.js';
 import type { AppContext } from '../context.js';
+import type { UdpSession } from '../udp-session.js';
 import { parseClientHello } from '../tls/client-hello.js';
 import { QuicClientHelloEvent } from '../tls/facts.js';
 import { HandshakeType } from '../tls/grease.js';
@@ -32,7 +33,7 @@ export function looksLikeQuicInitial(buf: Uint8Array, off: number, len: number):
  * protection removed, payload decrypted, CRYPTO frames put in order until the ClientHello is whole,
  * which is then parsed like TLS's. Server packets are not read (the SNI is the client's).
  */
-export class QuicSession {
+export class QuicSession implements UdpSession {
   finished = false;
   private clientDir = -1;
   private keys: PacketKeys | undefined;

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Aggregator } from '../../../src/aggregate/aggregator.js';
 import { AlertBuilder } from '../../../src/alert/ecs-alert.js';
-import { DnsCache } from '../../../src/applayer/dns/cache.js';
+import { DnsCache } from '../../../src/detect/hosts/dns-names.js';
 import type { Frame } from '../../../src/capture/frame.js';
 import { defaultSettings } from '../../../src/config/settings.js';
 import { RULE_IDS } from '../../../src/detect/catalog.js';

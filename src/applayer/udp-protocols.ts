@@ -1,0 +1,15 @@
+import { looksLikeQuicInitial, QuicSession } from './quic/session.js';
+import type { UdpProtocol } from './udp-session.js';
+
+/**
+ * UDP protocols read on any port (DNS on port 53 is handled before these), in the order they are asked
+ * about a flow's first datagram with payload. The first that claims it gets the flow; a flow no one
+ * claims is not inspected further.
+ */
+export const UDP_PROTOCOLS: readonly UdpProtocol[] = [
+  {
+    name: 'quic',
+    claims: (buf, off, len) => looksLikeQuicInitial(buf, off, len),
+    open: (flow, ctx) => new QuicSession(flow, ctx),
+  },
+];
