@@ -23,6 +23,15 @@ export interface DetectContext {
 export interface Detector {
   readonly name: string;
   /**
+   * 'flow' (the default): decides from one flow's packets and facts plus the read-only intel (relay
+   * lists, bridges). 'host': decides across flows through `ctx.hosts` (a host's earlier DHT, tracker or
+   * transport activity). The difference matters when the pipeline is sharded over workers: a 'flow'
+   * detector runs beside its flows in every worker; a 'host' detector runs once, where every worker's
+   * facts arrive in packet order (hosts/host-state.ts says what such a detector may read of a Flow).
+   * A detector that does both is two detectors.
+   */
+  readonly scope?: 'flow' | 'host';
+  /**
    * The packet that created the flow: the initiator, the 5-tuple and its first timestamp are known.
    * Rules decided by who talks to whom (ports, relay lists) act here, once per flow.
    */
