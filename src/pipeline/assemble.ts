@@ -4,15 +4,7 @@ import { Aggregator } from '../aggregate/aggregator.js';
 import { AlertBuilder } from '../alert/ecs-alert.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { RuleId } from '../detect/catalog.js';
-import type { Detector } from '../detect/detector.js';
-import type { Flow } from '../flow/flow.js';
-import { relayIndicator } from '../detect/rules/relay-facts.js';
-import { TorExitDetector } from '../detect/rules/tor-exit.js';
-import { TorHostnameDetector } from '../detect/rules/tor-hostname.js';
-import { TorLinkFingerprintDetector } from '../detect/rules/tor-link-fingerprint.js';
-import { TorPortPrivateDetector } from '../detect/rules/tor-port-private.js';
-import { TorRelayDetector } from '../detect/rules/tor-relay.js';
-import { TorrentHostnameDetector } from '../detect/rules/torrent-hostname.js';
+import { createDetectors } from '../detect/registry.js';
 import { IntelHolder, loadIntel, type Intel } from '../intel/intel.js';
 import { openOutputs } from '../output/open.js';
 import { OutputSet } from '../output/output.js';
@@ -68,24 +60,6 @@ export interface AssembleOptions {
   interfaceName?: string;
   /** Live capture on several interfaces: each alert names the interface its packet came from. */
   ingressFromInput?: boolean;
-}
-
-/** The detectors, in the order they run. One place to add a rule's detector. */
-export function createDetectors(intel: IntelHolder): Detector[] {
-  // A Tor-shaped TLS handshake to a listed relay says both: the responder's relay entry goes into the
-  // fingerprint alert's threat.enrichments (one lookup per flow, shared with tor-relay/tor-exit).
-  const responderRelay = (flow: Flow) => {
-    const b = intel.flowFacts(flow).b;
-    return b ? relayIndicator(flow, 'b', b) : undefined;
-  };
-  return [
-    new TorPortPrivateDetector(),
-    new TorRelayDetector(intel),
-    new TorExitDetector(intel),
-    new TorHostnameDetector(),
-    new TorrentHostnameDetector(),
-    new TorLinkFingerprintDetector(responderRelay),
-  ];
 }
 
 /** Build the whole pipeline from settings: outputs <- alert builder <- aggregation <- detectors <- flows <- decode. */

@@ -12,7 +12,7 @@ import { readCaptureFile } from '../../src/capture/file/open.js';
 import { RULE_IDS } from '../../src/detect/catalog.js';
 import { DEFAULT_TIMEOUTS } from '../../src/flow/table.js';
 import { emptyIntel, IntelHolder } from '../../src/intel/intel.js';
-import { createDetectors } from '../../src/pipeline/assemble.js';
+import { createDetectors } from '../../src/detect/registry.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { CidrSet } from '../../src/util/cidr.js';
 import { PCAPS } from '../support/run-cli.js';

@@ -10,7 +10,7 @@ import { RULE_IDS } from '../../src/detect/catalog.js';
 import type { Detection } from '../../src/detect/detection.js';
 import type { Detector } from '../../src/detect/detector.js';
 import { emptyIntel, IntelHolder } from '../../src/intel/intel.js';
-import { createDetectors } from '../../src/pipeline/assemble.js';
+import { createDetectors } from '../../src/detect/registry.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { DEFAULT_TIMEOUTS } from '../../src/flow/table.js';
 import { CidrSet } from '../../src/util/cidr.js';

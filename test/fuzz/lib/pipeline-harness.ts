@@ -27,7 +27,7 @@ import { DEFAULT_TIMEOUTS } from '../../../src/flow/table.js';
 import { IntelHolder, loadIntel, type Intel } from '../../../src/intel/intel.js';
 import { Deframer, frame as frameMessage } from '../../../src/output/framing.js';
 import { SyslogFormatter } from '../../../src/output/syslog-message.js';
-import { createDetectors } from '../../../src/pipeline/assemble.js';
+import { createDetectors } from '../../../src/detect/registry.js';
 import { Pipeline } from '../../../src/pipeline/pipeline.js';
 import { CidrSet } from '../../../src/util/cidr.js';
 import { ecsFields, ecsProblems } from '../../support/ecs-schema.js';
