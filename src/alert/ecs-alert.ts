@@ -1,6 +1,6 @@
 import type { AggregateSummary } from '../aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
-import type { Detection, IndicatorMatch } from '../detect/detection.js';
+import type { BitTorrentFacts, BtEndpointFacts, ClientFact, Detection, IndicatorMatch } from '../detect/detection.js';
 import type { Flow } from '../flow/flow.js';
 import { communityId } from './community-id.js';
 import { flowDirection } from './direction.js';
@@ -75,6 +75,7 @@ export class AlertBuilder {
       related: relatedFields(src, dst, d),
     };
     if (d.http) addHttp(doc, d);
+    if (d.bittorrent?.infoHashes?.length) (doc.related as Record<string, unknown>).hash = d.bittorrent.infoHashes;
     if (d.hostname) addHostname(doc, d);
     if (d.tls) addTls(doc, d);
     const labels = { ...(d.labels ?? {}) };
@@ -300,7 +301,22 @@ function addHostname(doc: EcsAlert, d: Detection): void {
 function addHttp(doc: EcsAlert, d: Detection): void {
   const h = d.http!;
   doc.http = { request: { method: h.method } };
-  doc.url = { ...(doc.url as object | undefined), original: h.target };
+  doc.url = {
+    ...(doc.url as object | undefined),
+    original: h.target,
+    ...(h.path !== undefined ? { path: h.path } : {}),
+    ...(h.query !== undefined ? { query: h.query } : {}),
+    ...(h.domain !== undefined ? hostAndPort(h.domain) : {}),
+  };
+  if (h.userAgent !== undefined) doc.user_agent = { original: h.userAgent };
+}
+
+/** url.domain and url.port from a Host value ("tracker.example:6969", "[2001:db8::1]:80"). */
+function hostAndPort(host: string): Record<string, unknown> {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(host);
+  if (!m) return { domain: host };
+  const domain = m[1].replace(/^\[|\]$/g, '');
+  return m[2] !== undefined ? { domain, port: Number(m[2]) } : { domain };
 }
 
 function addTls(doc: EcsAlert, d: Detection): void {
@@ -343,5 +359,63 @@ function torwatchFields(d: Detection, f: Flow, severity: string): Record<string,
   }
   const details = d.indicators?.filter((m) => m.details).map((m) => ({ value: m.value, ...m.details }));
   if (details?.length) t.indicators = details;
+  if (d.bittorrent) t.bittorrent = bittorrentFields(d.bittorrent);
   return t;
+}
+
+/**
+ * torwatch.bittorrent.*: ECS has no BitTorrent fields. Info hashes are also in related.hash, the
+ * tracker URL in url.*, the User-Agent in user_agent.original.
+ */
+function bittorrentFields(b: BitTorrentFacts): Record<string, unknown> {
+  const out: Record<string, unknown> = { transport: b.transport };
+  if (b.infoHashes?.length) out.info_hash = b.infoHashes;
+  if (b.client) out.client = clientFields(b.client);
+  if (b.via) out.via = b.via;
+  if (b.encrypted !== undefined) out.encrypted = b.encrypted;
+  if (b.source) out.source = endpointFields(b.source);
+  if (b.destination) out.destination = endpointFields(b.destination);
+  if (b.evidence?.length) out.evidence = b.evidence.map((e) => ({ via: e.via, ...(e.from ? { from: e.from } : {}), at: e.at }));
+  if (b.utp) out.utp = { connections: b.utp.connections, packets: b.utp.packets };
+  if (b.dht) {
+    const x = b.dht;
+    out.dht = {
+      type: x.type,
+      ...(x.query !== undefined ? { query: x.query } : {}),
+      ...(x.transactionId !== undefined ? { transaction_id: x.transactionId } : {}),
+      ...(x.nodeId !== undefined ? { node_id: x.nodeId } : {}),
+      ...(x.version !== undefined ? { version: x.version } : {}),
+      ...(x.target !== undefined ? { target: x.target } : {}),
+      ...(x.port !== undefined ? { port: x.port } : {}),
+      ...(x.peers !== undefined ? { peers: x.peers } : {}),
+      ...(x.nodes !== undefined ? { nodes: x.nodes } : {}),
+      ...(x.errorCode !== undefined ? { error_code: x.errorCode } : {}),
+      ...(x.errorMessage !== undefined ? { error_message: x.errorMessage } : {}),
+    };
+  }
+  if (b.tracker) {
+    const x = b.tracker;
+    out.tracker = {
+      action: x.action,
+      ...(x.event !== undefined ? { event: x.event } : {}),
+      ...(x.port !== undefined ? { port: x.port } : {}),
+      ...(x.numwant !== undefined ? { numwant: x.numwant } : {}),
+    };
+    if (x.peerId !== undefined) out.peer_id = x.peerId;
+  }
+  if (b.lsd) out.lsd = { port: b.lsd.port, ...(b.lsd.cookie !== undefined ? { cookie: b.lsd.cookie } : {}) };
+  return out;
+}
+
+function clientFields(c: ClientFact): Record<string, unknown> {
+  return { name: c.name, ...(c.version !== undefined ? { version: c.version } : {}), source: c.source, ...(c.seedWords?.length ? { seed003_match: c.seedWords } : {}) };
+}
+
+function endpointFields(e: BtEndpointFacts): Record<string, unknown> {
+  return {
+    ...(e.peerId !== undefined ? { peer_id: e.peerId } : {}),
+    ...(e.client ? { client: clientFields(e.client) } : {}),
+    ...(e.extensions?.length ? { extensions: e.extensions } : {}),
+    ...(e.listenPort !== undefined ? { listen_port: e.listenPort } : {}),
+  };
 }

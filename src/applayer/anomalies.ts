@@ -48,6 +48,25 @@ export const APP_ANOMALIES = [
   /** CRYPTO data beyond the reassembly buffer, or too many holes in it. */
   'quic.crypto_overflow',
   'quic.bad_client_hello',
+  // BitTorrent
+  /** Bytes that are not strict bencode (BEP 3): bad lengths or integers, unsorted or repeated keys, trailing bytes. */
+  'bittorrent.bad_bencode',
+  /** Bencode nested deeper, or with more items, than the decoder reads. */
+  'bittorrent.bencode_limit',
+  /** A bencoded dictionary that is not a KRPC message (BEP 5): no `y`, or a query/response without its parts. */
+  'bittorrent.bad_krpc',
+  /** A peer-wire handshake whose protocol string is not BitTorrent's. */
+  'bittorrent.bad_handshake',
+  /** A peer-wire message with an unknown id or a length its id does not allow. */
+  'bittorrent.bad_message',
+  /** A uTP packet (BEP 29) with a bad version, type, extension chain or payload for its type. */
+  'bittorrent.bad_utp',
+  /** A UDP tracker message (BEP 15) with a bad length or action. */
+  'bittorrent.bad_udp_tracker',
+  /** A BT-SEARCH datagram (BEP 14) without a valid Port or Infohash. */
+  'bittorrent.bad_lsd',
+  /** A tracker's HTTP response that could not be read: status line, framing, compression or body. */
+  'bittorrent.bad_tracker_response',
   // generic
   /** An exception inside an app-layer parser (a bug): caught so it never escapes the stage. */
   'applayer.internal_error',
@@ -81,6 +100,12 @@ export const APP_STATS = [
   'ip_fragments_skipped',
   /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */
   'dns_first_fragments',
+  /** BitTorrent: peer-wire handshakes read (TCP, uTP, after MSE), DHT messages, uTP packets, tracker and LSD messages. */
+  'bt_handshakes',
+  'bt_dht_messages',
+  'bt_utp_packets',
+  'bt_tracker_messages',
+  'bt_lsd_messages',
 ] as const;
 
 export type AppStatName = (typeof APP_STATS)[number];

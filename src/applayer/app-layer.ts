@@ -46,7 +46,7 @@ export class AppLayer implements AppContext {
   readonly budget: MemoryBudget;
   readonly streamDepth: number;
   /** The current event time (reused; see EventTime). */
-  private readonly at: EventTime = { tsSec: 0, tsNsec: 0, packet: 0 };
+  readonly at: EventTime = { tsSec: 0, tsNsec: 0, packet: 0 };
   /** The last exception caught at this stage's boundary (a bug): kept so tests and the fuzzer can say where. */
   lastInternalError: unknown;
 

@@ -1,7 +1,7 @@
 import type { Flow } from '../flow/flow.js';
 import type { AppCounters } from './anomalies.js';
 import type { DnsMessage } from './dns/message.js';
-import type { AppEvent } from './events.js';
+import type { AppEvent, EventTime } from './events.js';
 import type { MemoryBudget } from './memory.js';
 
 /** What the app layer gives its per-flow sessions. */
@@ -10,6 +10,11 @@ export interface AppContext {
   readonly budget: MemoryBudget;
   /** Bytes of each TCP direction followed (reassembly depth). */
   readonly streamDepth: number;
+  /**
+   * The current event time (the packet being read; reused, so copy it to keep it). Optional so a test
+   * harness need not keep a clock: parsers that stamp facts read zeros without it.
+   */
+  readonly at?: Readonly<EventTime>;
   /** Report a fact about `flow` at the current event time. */
   emit(flow: Flow, ev: AppEvent): void;
   /** A parsed DNS message of `flow`: events, and answers into the cache. */

@@ -3,6 +3,7 @@
  * rules or ECS. Names are as seen on the wire (case kept); detectors normalise.
  */
 
+import type { BitTorrentEvent } from './bittorrent/events.js';
 import type { PayloadStats } from './opaque/payload-stats.js';
 import type { QuicClientHelloEvent, TlsClientHelloEvent } from './tls/facts.js';
 
@@ -40,7 +41,8 @@ export type AppEvent =
    * given up): anything a detector was waiting for that has not come will not come.
    */
   | { kind: 'tls-done'; clientHello: boolean; serverHello: boolean; certificate: boolean }
-  | { kind: 'http-request'; method: string; target: string; version: string; host?: string; connectHost?: string; targetHost?: string }
+  /** An HTTP/1.x request head; `userAgent` bounded (USER_AGENT_MAX) and marked when cut. */
+  | { kind: 'http-request'; method: string; target: string; version: string; host?: string; connectHost?: string; targetHost?: string; userAgent?: string }
   | QuicClientHelloEvent
   /**
    * A TCP stream of no protocol we read: how random each direction's first payload looks (`first`,
@@ -54,7 +56,9 @@ export type AppEvent =
    * Not from a parser: the detect stage's host state says the flow's responder address was answered by
    * DNS earlier for this name (still live). Told to detectors when the flow starts.
    */
-  | { kind: 'resolved-destination'; name: string };
+  | { kind: 'resolved-destination'; name: string }
+  /** BitTorrent: peer wire, uTP, DHT, trackers, LSD (bittorrent/events.ts). */
+  | BitTorrentEvent;
 
 /** One A/AAAA record of a DNS answer: the address as four 32-bit words (IPv4 in words[3]). */
 export interface DnsAddressRecord {

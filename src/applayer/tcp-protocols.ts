@@ -1,4 +1,6 @@
 import type { Flow } from '../flow/flow.js';
+import { BtOpaqueScan } from './bittorrent/opaque-scan.js';
+import { BITTORRENT_TCP } from './bittorrent/peer-wire-protocol.js';
 import type { AppContext } from './context.js';
 import type { DirParser } from './parser.js';
 
@@ -28,4 +30,19 @@ export interface TcpSessionHandle {
   readonly synSeen: number;
 }
 
-export const TCP_PROTOCOLS: readonly TcpProtocol[] = [];
+export const TCP_PROTOCOLS: readonly TcpProtocol[] = [BITTORRENT_TCP];
+
+/**
+ * A reader of streams that no protocol claimed, beside the opaque-stream observer (which measures
+ * their shape): for protocols whose bytes appear later in the stream (BitTorrent's handshake after an
+ * MSE key exchange) or that are picked up mid-stream.
+ */
+export interface OpaqueScan {
+  direction(dir: number): DirParser;
+  /** A direction that will never be read (it spoke a known protocol, or nothing). */
+  closed(): void;
+}
+
+export const OPAQUE_SCANS: readonly ((session: TcpSessionHandle) => OpaqueScan)[] = [
+  (s) => new BtOpaqueScan(s.ctx, s.flow, () => s.synSeen),
+];

@@ -7,6 +7,9 @@ import { DnsTcpFramer } from './dns/tcp-framing.js';
 import { DiscardDirection, HttpConnectResponse, HttpRequestDirection, type HttpHooks } from './http/direction.js';
 import { hostOfAbsoluteTarget, hostOfAuthority, type HttpRequestHead } from './http/request.js';
 import { DIR_DONE, type DirParser } from './parser.js';
+import { httpTrackerRequest } from './bittorrent/http-tracker.js';
+import { USER_AGENT_MAX } from './bittorrent/http-tracker.js';
+import { boundString } from './bittorrent/text.js';
 import { OpaqueStream } from './opaque/observer.js';
 import { sniff, SNIFF_MAX, type Sniffed } from './sniff.js';
 import { StreamState, TcpStream, type StreamSink } from './stream/reassembly.js';
@@ -15,7 +18,8 @@ import type { ClientHello } from './tls/client-hello.js';
 import { TlsDirection, type TlsHooks } from './tls/direction.js';
 import { TlsClientHelloEvent } from './tls/facts.js';
 import type { ServerHello } from './tls/server-hello.js';
-import type { TcpProtocol, TcpSessionHandle } from './tcp-protocols.js';
+import { OPAQUE_SCANS, type TcpProtocol, type TcpSessionHandle } from './tcp-protocols.js';
+import { TeeDirection } from './tee.js';
 
 /** What the session found the stream to be; OTHER = a protocol from TCP_PROTOCOLS, OPAQUE = none known. */
 export const TcpProto = { UNKNOWN: 0, TLS: 1, HTTP: 2, DNS: 3, OTHER: 4, OPAQUE: 5 } as const;
@@ -169,10 +173,16 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
     // No protocol we know: measure the stream's shape (fully encrypted protocols have nothing else).
     this.proto = TcpProto.OPAQUE;
     c.stat(AppStat.tcp_opaque_streams);
+    // Protocols that show later in such streams (OPAQUE_SCANS) read the same bytes beside it.
     const obs = new OpaqueStream(this.flow, this.ctx, () => this.synSeenBits);
-    if (otherSniffing) this.replace(other, obs.direction(other));
-    else obs.closed();
-    return obs.direction(dir);
+    const scans = OPAQUE_SCANS.map((open) => open(this));
+    const reader = (d: number): DirParser => scans.reduce<DirParser>((p, s) => new TeeDirection(p, s.direction(d)), obs.direction(d));
+    if (otherSniffing) this.replace(other, reader(other));
+    else {
+      obs.closed();
+      for (const s of scans) s.closed();
+    }
+    return reader(dir);
   }
 
   /** A protocol of TCP_PROTOCOLS recognised in `dir`. */
@@ -221,7 +231,7 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
 
   // --- HTTP hooks ---
 
-  request(h: HttpRequestHead, _dir: number): void {
+  request(h: HttpRequestHead, dir: number): void {
     this.ctx.counters.stat(AppStat.http_requests);
     this.ctx.emit(this.flow, {
       kind: 'http-request',
@@ -231,7 +241,12 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
       host: h.host !== undefined ? hostOfAuthority(h.host) : undefined,
       connectHost: h.method === 'CONNECT' ? hostOfAuthority(h.target) : undefined,
       targetHost: hostOfAbsoluteTarget(h.target),
+      userAgent: h.userAgent !== undefined ? boundString(h.userAgent, USER_AGENT_MAX) : undefined,
     });
+    // A BitTorrent tracker request: the answer (peers) is read instead of discarded.
+    const answer = httpTrackerRequest(this.ctx, this.flow, h, dir);
+    if (answer && this.parsers[1 - dir] instanceof DiscardDirection) this.replace(1 - dir, answer);
+    else answer?.close();
   }
 
   tunnel(dir: number): DirParser | null {

@@ -1,3 +1,4 @@
+import { BITTORRENT_UDP } from './bittorrent/udp-protocols.js';
 import { looksLikeQuicInitial, QuicSession } from './quic/session.js';
 import type { UdpProtocol } from './udp-session.js';
 
@@ -12,4 +13,6 @@ export const UDP_PROTOCOLS: readonly UdpProtocol[] = [
     claims: (buf, off, len) => looksLikeQuicInitial(buf, off, len),
     open: (flow, ctx) => new QuicSession(flow, ctx),
   },
+  // DHT, UDP tracker, LSD, uTP (bittorrent/udp-protocols.ts), uTP last: its claim is the weakest.
+  ...BITTORRENT_UDP,
 ];

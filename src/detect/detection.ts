@@ -32,6 +32,8 @@ export interface Detection {
   tls?: TlsFacts;
   /** The HTTP request behind the detection. */
   http?: HttpFacts;
+  /** BitTorrent facts (peer wire, DHT, tracker, LSD). */
+  bittorrent?: BitTorrentFacts;
 }
 
 /** What a detector hands to `ctx.fire`: the engine adds the name of the input being read. */
@@ -41,6 +43,59 @@ export interface HttpFacts {
   method: string;
   /** The request target as sent (origin, absolute or authority form). */
   target: string;
+  /** Its path and query, the Host it named, the User-Agent. */
+  path?: string;
+  query?: string;
+  domain?: string;
+  userAgent?: string;
+}
+
+/** A BitTorrent client program, as named on the wire (see rules/torrent-clients.ts). */
+export interface ClientFact {
+  name: string;
+  version?: string;
+  /** Where the name came from. */
+  source: 'peer_id' | 'extension' | 'dht_version' | 'user_agent';
+  /** Seed 003's words found in the name (torrent, vuze, azureus), if any. */
+  seedWords?: string[];
+}
+
+/** One end of a BitTorrent peer connection: what its handshake said. */
+export interface BtEndpointFacts {
+  peerId?: string;
+  client?: ClientFact;
+  /** Reserved bits set: ltep (BEP 10), dht, fast (BEP 6), v2 (BEP 52). */
+  extensions?: string[];
+  /** The extension handshake's listen port (`p`). */
+  listenPort?: number;
+}
+
+/** What tied an encrypted or mid-stream connection to BitTorrent. */
+export interface BtEvidenceFact {
+  /** dht / tracker / pex (the peer was given to the host), lsd / announce / peer (the endpoint is a listen port), host (the host did BitTorrent). */
+  via: string;
+  /** The informant's address. */
+  from?: string;
+  /** When it was learned (ISO 8601). */
+  at: string;
+}
+
+export interface BitTorrentFacts {
+  transport: 'tcp' | 'utp' | 'udp' | 'http';
+  infoHashes?: string[];
+  /** The client this alert names: the home side's when both are known. */
+  client?: ClientFact;
+  /** Peer connections: each end's handshake. */
+  source?: BtEndpointFacts;
+  destination?: BtEndpointFacts;
+  /** 'handshake', 'mse-plaintext', 'utp', 'association' (encrypted, tied by evidence), 'midstream'. */
+  via?: string;
+  encrypted?: boolean;
+  evidence?: BtEvidenceFact[];
+  utp?: { connections: number; packets: number };
+  dht?: { type: 'query' | 'response' | 'error'; query?: string; transactionId?: string; nodeId?: string; version?: string; target?: string; port?: number; peers?: number; nodes?: number; errorCode?: number; errorMessage?: string };
+  tracker?: { action: string; event?: string; port?: number; numwant?: number; peerId?: string };
+  lsd?: { port: number; cookie?: string };
 }
 
 export interface HostnameFact {

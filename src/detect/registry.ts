@@ -7,7 +7,13 @@ import { TorHostnameDetector } from './rules/tor-hostname.js';
 import { TorLinkFingerprintDetector } from './rules/tor-link-fingerprint.js';
 import { TorPortPrivateDetector } from './rules/tor-port-private.js';
 import { TorRelayDetector } from './rules/tor-relay.js';
+import { TorrentAssociationDetector } from './rules/torrent-association.js';
+import { TorrentDhtDetector } from './rules/torrent-dht.js';
+import { TorrentEvidenceRecorder } from './rules/torrent-evidence.js';
 import { TorrentHostnameDetector } from './rules/torrent-hostname.js';
+import { TorrentLsdDetector } from './rules/torrent-lsd.js';
+import { TorrentPeerDetector } from './rules/torrent-peer.js';
+import { TorrentTrackerDetector } from './rules/torrent-tracker.js';
 
 /**
  * The detectors, in the order they run: the one place to add a rule's detector (its definition is in
@@ -27,5 +33,12 @@ export function createDetectors(intel: IntelHolder): Detector[] {
     new TorHostnameDetector(),
     new TorrentHostnameDetector(),
     new TorLinkFingerprintDetector(responderRelay),
+    // BitTorrent: host evidence is filed before any rule reads it.
+    new TorrentEvidenceRecorder(),
+    new TorrentPeerDetector(),
+    new TorrentDhtDetector(),
+    new TorrentTrackerDetector(),
+    new TorrentLsdDetector(),
+    new TorrentAssociationDetector(),
   ];
 }

@@ -14,6 +14,8 @@ export interface HttpRequestHead {
   version: string;
   /** The Host header's value as sent (may carry a port). */
   host?: string;
+  /** The User-Agent header's value as sent (the head is at most MAX_HEAD bytes; events bound it further). */
+  userAgent?: string;
   contentLength?: number;
   chunked: boolean;
 }
@@ -57,6 +59,7 @@ export function parseRequestHead(buf: Uint8Array, off: number, end: number): Htt
   }
   for (const [name, value] of fields) {
     if (name === 'host' && head.host === undefined) head.host = value;
+    else if (name === 'user-agent' && head.userAgent === undefined) head.userAgent = value;
     else if (name === 'content-length') {
       if (!/^\d{1,15}$/.test(value)) return { error: 'http.bad_header' };
       head.contentLength = Number(value);

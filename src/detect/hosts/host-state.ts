@@ -1,3 +1,4 @@
+import { BitTorrentHosts } from './bittorrent.js';
 import { DnsCache } from './dns-names.js';
 
 /**
@@ -23,15 +24,18 @@ export interface HostStateOptions {
 export class HostState {
   /** Address -> the name DNS resolved it from (destination.domain, hostname rules on connections). */
   readonly names: DnsCache;
+  /** BitTorrent: what each host did, the peers it was told about, the listen ports it announced. */
+  readonly bittorrent: BitTorrentHosts;
 
   constructor(opts: HostStateOptions = {}) {
     this.names = opts.names ?? new DnsCache();
+    this.bittorrent = new BitTorrentHosts();
   }
 
   /** Counters for the run summary (`hosts` block). */
   summary(): Record<string, number> {
     const out: Record<string, number> = { dns_cache_inserts: this.names.inserts };
     if (this.names.evictions) out.dns_cache_evictions = this.names.evictions;
-    return out;
+    return { ...out, ...this.bittorrent.summary() };
   }
 }

@@ -1,86 +1,52 @@
 import { addressKey } from './address-key.js';
+import { KeyedTable } from './keyed-table.js';
 
 /**
- * A bounded table of per-host records on the packet clock: the building block of HostState.
- *
- * Keyed by a host's address words (as a compact string: JavaScript Maps hash strings with a seed V8
- * picks at random per process, so an adversary choosing addresses cannot aim collisions at it).
- * At most `capacity` hosts: touching a host moves it to the young end, and a full table drops the
- * host touched longest ago (counted in `evictions`). A host not touched for `ttlMs` of packet time is
- * gone: `get` does not return it and the next `touch` sweeps it from the old end. Nothing here grows
- * with packet bytes: a record is created only by `touch`, at most one per host.
+ * A bounded table of per-host records on the packet clock: a KeyedTable keyed by a host's address
+ * words (as a compact string, see address-key.ts). At most `capacity` hosts, the one touched longest
+ * ago dropped first; a host not touched for `ttlMs` of packet time is gone (keyed-table.ts).
  */
 export class HostTable<T> {
-  private readonly map = new Map<string, Entry<T>>();
-  /** Hosts dropped because the table was full (not because they went idle). */
-  evictions = 0;
-  /** Hosts dropped because they went idle for ttlMs. */
-  expirations = 0;
+  private readonly table: KeyedTable<T>;
 
-  constructor(
-    readonly capacity: number,
-    readonly ttlMs: number,
-    private readonly create: () => T,
-  ) {
-    if (!(capacity >= 1)) throw new RangeError('capacity must be >= 1');
+  constructor(capacity: number, ttlMs: number, create: () => T) {
+    this.table = new KeyedTable(capacity, ttlMs, create);
+  }
+
+  get capacity(): number {
+    return this.table.capacity;
+  }
+
+  get ttlMs(): number {
+    return this.table.ttlMs;
   }
 
   get size(): number {
-    return this.map.size;
+    return this.table.size;
+  }
+
+  /** Hosts dropped because the table was full (not because they went idle). */
+  get evictions(): number {
+    return this.table.evictions;
+  }
+
+  /** Hosts dropped because they went idle for ttlMs. */
+  get expirations(): number {
+    return this.table.expirations;
   }
 
   /** The host's record if it was touched within ttlMs before `nowMs`. */
   get(v: number, w0: number, w1: number, w2: number, w3: number, nowMs: number): T | undefined {
-    const e = this.map.get(addressKey(v, w0, w1, w2, w3));
-    if (e === undefined || e.lastMs + this.ttlMs <= nowMs) return undefined;
-    return e.value;
+    return this.table.get(addressKey(v, w0, w1, w2, w3), nowMs);
   }
 
   /** The host's record (created if new or expired), marked as seen at `nowMs`. */
   touch(v: number, w0: number, w1: number, w2: number, w3: number, nowMs: number): T {
-    const key = addressKey(v, w0, w1, w2, w3);
-    const map = this.map;
-    let e = map.get(key);
-    if (e !== undefined) {
-      map.delete(key);
-      if (e.lastMs + this.ttlMs <= nowMs) {
-        this.expirations++;
-        e = undefined;
-      }
-    }
-    this.sweep(nowMs);
-    if (e === undefined) {
-      e = { value: this.create(), lastMs: nowMs };
-    } else if (nowMs > e.lastMs) {
-      e.lastMs = nowMs;
-    }
-    map.set(key, e);
-    return e.value;
+    return this.table.touch(addressKey(v, w0, w1, w2, w3), nowMs);
   }
 
   /** Every live host's record (for summaries and tests), oldest first. */
-  *entries(nowMs: number): IterableIterator<[string, T]> {
-    for (const [k, e] of this.map) if (e.lastMs + this.ttlMs > nowMs) yield [k, e.value];
+  entries(nowMs: number): IterableIterator<[string, T]> {
+    return this.table.entries(nowMs);
   }
-
-  /** Drop idle hosts from the old end, and the oldest while over capacity (room for one more). */
-  private sweep(nowMs: number): void {
-    const map = this.map;
-    for (const [k, e] of map) {
-      if (e.lastMs + this.ttlMs <= nowMs) {
-        map.delete(k);
-        this.expirations++;
-      } else if (map.size >= this.capacity) {
-        map.delete(k);
-        this.evictions++;
-      } else {
-        break;
-      }
-    }
-  }
-}
-
-interface Entry<T> {
-  value: T;
-  lastMs: number;
 }
