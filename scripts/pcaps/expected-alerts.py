@@ -2,8 +2,9 @@
 """Derive the expected alerts of each regression capture.
 
 tor-port-private is derived here; the app-layer rules (tor-hostname, torrent-hostname,
-tor-link-fingerprint) and destination.domain in scripts/pcaps/expected_app.py, the same way:
-facts from tshark, rules as SPEC.md states them.
+tor-link-fingerprint) and destination.domain in scripts/pcaps/expected_app.py, and the BitTorrent
+rules (torrent-peer, torrent-dht, torrent-tracker, torrent-lsd) in scripts/pcaps/expected_bt.py, the
+same way: facts from tshark, rules as SPEC.md states them.
 
 The packet facts come from tshark (Wireshark 4.0 dissectors, IPv4 reassembly on,
 its Community ID post-dissector enabled), not from torwatch. This script only
@@ -46,6 +47,7 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import expected_app  # noqa: E402  (next to this script)
+import expected_bt  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PCAPS = os.path.join(ROOT, "pcaps")
@@ -183,8 +185,20 @@ def expected_alerts(path: str) -> list[dict[str, object]]:
         if dom:
             a["destination.domain"] = dom
     alerts += app
+    bt = expected_bt.bt_alerts(path, iso_time, digits)
+    for a in bt:
+        dom = expected_app.domain_at(extra["answers"], str(a["destination.ip"]), float(_iso_epoch(a)))
+        if dom:
+            a["destination.domain"] = dom
+    alerts += bt
     alerts.sort(key=lambda a: (str(a["@timestamp"]), str(a["rule.id"])))
     return alerts
+
+
+def _iso_epoch(a: dict) -> float:
+    t = str(a["@timestamp"]).rstrip("Z")
+    sec, _, frac = t.partition(".")
+    return dt.datetime.strptime(sec, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc).timestamp() + float("0." + (frac or "0"))
 
 
 def _epoch(a: dict, path: str) -> str:

@@ -114,11 +114,15 @@ class Flow:
     decided: bool = False
 
 
-def tshark_fields(path: str, fields: list[str], display_filter: str, prefs: list[str]) -> list[dict[str, str]]:
+def tshark_fields(path: str, fields: list[str], display_filter: str, prefs: list[str],
+                  heuristics: tuple[str, ...] = ()) -> list[dict[str, str]]:
     """One dict per packet tshark shows under display_filter: each field's values (comma-joined), with
-    Community IDs (seed 0, base64) and the given extra preferences. Also used by expected-alerts.py."""
+    Community IDs (seed 0, base64), the given extra preferences and heuristic dissectors enabled. Also
+    used by expected-alerts.py and expected_bt.py."""
     cmd = ["tshark", "-n", "-r", path, "--enable-protocol", "communityid",
            "-o", "communityid.seed:0", "-o", "communityid.do_base64:TRUE"]
+    for h in heuristics:
+        cmd += ["--enable-heuristic", h]
     for p in prefs:
         cmd += ["-o", p]
     cmd += ["-Y", display_filter, "-T", "fields",

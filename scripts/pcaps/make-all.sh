@@ -15,7 +15,7 @@ D=$(cd "$(dirname "$0")" && pwd)
 
 for gen in make-mix.sh make-midstream.sh make-multi-if.sh make-vlan.sh make-ipv6.sh \
            make-fragments.sh make-tunnels.sh make-vxlan.sh make-mpls.sh make-tor-private.sh \
-           make-hostnames.sh make-tor-link.sh; do
+           make-hostnames.sh make-tor-link.sh make-bittorrent.sh; do
   echo "== $gen" >&2
   # OVS prints its startup log lines on stderr; keep only the other messages.
   bash "$D/$gen" 2>&1 | sed '/|INFO|/d' >&2

@@ -35,6 +35,14 @@ dns-names.pcap|pcap|ether|d4c3b2a1|udp && dns.qry.name=="foo.onion";;tcp && dns.
 web-names.pcap|pcap|ether|d4c3b2a1|tls.handshake.extensions_server_name=="abcdefghij234567.onion.to" && tls.handshake.extensions.supported_version==0x0304;;tls.handshake.extensions_server_name=="www.vuze.example";;tls.handshake.type==11;;http.host=="y.tor:8080";;http.request.method=="CONNECT";;ipv6.dst==2001:db8:4::20 && http.host=="plain.example"
 tor-link-tls13.pcap|pcap|ether|d4c3b2a1|tls.handshake.type==1 && tls.handshake.extensions_supported_group==0x0015 && !tls.handshake.extensions_alpn_str;;tls.handshake.extensions.supported_version==0x0304 && tls.handshake.type==2
 tor-link-tls12.pcap|pcap|ether|d4c3b2a1|tls.handshake.type==11;;tls.handshake.type==2 && tls.handshake.version==0x0303
+bt-tracker-tcp.pcap|pcap|ether|d4c3b2a1|bittorrent.protocol.name && ip.src==10.1.1.12;;http.request.uri contains "info_hash=";;bittorrent.protocol.name && ip.src==10.1.1.11
+bt-udp-tracker-utp.pcap|pcap|ether|d4c3b2a1|udp.dstport==6969 && udp.length==24;;udp.length>100 && udp.srcport==6882
+bt-dht-swarm.pcap|pcap|ether|d4c3b2a1|bt-dht;;bittorrent.protocol.name
+bt-lsd.pcap|pcap|ether|d4c3b2a1|lsd && ip.dst==239.192.152.143;;lsd && ipv6.dst==ff15::efc0:988f;;bittorrent.protocol.name
+bt-mse.pcap|pcap|ether|d4c3b2a1|tcp.dstport==51413 && tcp.len>=96;;http.request.uri contains "info_hash="
+bt-ipv6.pcap|pcap|ether|d4c3b2a1|ipv6 && bittorrent.protocol.name;;ipv6 && udp.dstport==6969;;ipv6 && bt-dht
+bt-midstream.pcap|pcap|ether|d4c3b2a1|tcp.srcport==51413 && tcp.len>1000;;http.request.uri contains "info_hash="
+bt-negatives.pcap|pcap|ether|d4c3b2a1|tcp.dstport==5201;;udp.dstport==5001;;udp.dstport==6881;;dns;;http.request.uri contains "announce"
 EOF
 )
 

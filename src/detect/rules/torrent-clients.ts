@@ -25,7 +25,7 @@ export const AZUREUS_CODES: Readonly<Record<string, string>> = {
   FC: 'FileCroc', FD: 'Free Download Manager', FT: 'FoxTorrent', FX: 'Freebox BitTorrent', GS: 'GSTorrent',
   HK: 'Hekate', HL: 'Halite', HM: 'hMule', HN: 'Hydranode', IL: 'iLivid', JS: 'Justseed.it client',
   JT: 'JavaTorrent', KG: 'KGet', KT: 'KTorrent', LC: 'LeechCraft', LH: 'LH-ABC', LP: 'Lphant',
-  LT: 'libtorrent (Rasterbar)', lt: 'libTorrent (rakshasa)', LW: 'LimeWire', MK: 'Meerkat', MO: 'MonoTorrent',
+  LT: 'libtorrent (Rasterbar)', lt: 'rTorrent (libTorrent, rakshasa)', LW: 'LimeWire', MK: 'Meerkat', MO: 'MonoTorrent',
   MP: 'MooPolice', MR: 'Miro', MT: 'MoonlightTorrent', NB: 'Net::BitTorrent', NX: 'Net Transport',
   OS: 'OneSwarm', OT: 'OmegaTorrent', PB: 'Protocol::BitTorrent', PD: 'Pando', PI: 'PicoTorrent',
   PT: 'PHPTracker', qB: 'qBittorrent', QD: 'QQDownload', QT: 'Qt 4 Torrent example', RT: 'Retriever',
@@ -107,11 +107,11 @@ export function clientFromDhtVersion(code: string | undefined, vHex: string | un
   if (!name) return undefined;
   const a = parseInt(vHex.slice(4, 6), 16);
   const b = parseInt(vHex.slice(6, 8), 16);
-  // Printable digits are a version as text ("UT01"); libtorrent writes major and minor as two numbers.
-  // Other clients' bytes (µTorrent's build numbers) are not a version anyone reads: left out (the raw
-  // `v` stays in the DHT facts).
+  // Printable digits are a version as text ("UT01"). Other clients pack numbers their own way
+  // (µTorrent a build number, libtorrent major and minor/tiny): not a version to print, so left out
+  // (the raw `v` stays in the DHT facts).
   const digits = a >= 0x30 && a <= 0x39 && b >= 0x30 && b <= 0x39;
-  const version = digits ? String.fromCharCode(a, b) : code === 'LT' || code === 'lt' ? `${a}.${b}` : undefined;
+  const version = digits ? String.fromCharCode(a, b) : undefined;
   return withSeed({ name, version, source: 'dht_version' });
 }
 
