@@ -32,7 +32,7 @@ export async function runReport(files: string[], o: { json?: boolean; lenient?: 
 export function registerReportCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('report')
-    .description('hunt summary of alert files (NDJSON or a syslog receiver\'s files): per host, remote address and direction; per TLS fingerprint and SNI')
+    .description('hunt summary of alert files (NDJSON or a syslog receiver\'s files): per host, remote address and direction; per TLS fingerprint and SNI; BitTorrent per host')
     .argument('<file...>', 'alert files (plain or gzip); - reads stdin')
     .addOption(new Option('--json', 'print the report as JSON (for scripts)'))
     .addOption(new Option('--lenient', 'skip lines that are not torwatch alerts instead of stopping at them'))

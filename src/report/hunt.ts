@@ -14,6 +14,11 @@ import type { AlertDoc } from './read-alerts.js';
  * by InitiatingProcessMD5 | order by MachineCount desc`. Here the wire's equivalent of the binary's
  * hash: per TLS client fingerprint (JA3 tls.client.ja3, JA4 torwatch.tls.ja4) and per SNI
  * (tls.client.server_name), the number of distinct internal hosts and up to five of them.
+ *
+ * Seed 003 ("torrent", "vuze", "azureus" in the process name): per internal host with torrent-*
+ * alerts, the BitTorrent clients named on the wire (torwatch.bittorrent.client, and the host's own
+ * side of a peer connection), the distinct info hashes (torwatch.bittorrent.info_hash) and peers (the
+ * remote address:port of torrent-peer alerts), and first/last seen.
  */
 export interface HostRow {
   host: string;
@@ -39,11 +44,27 @@ export interface PrevalenceRow {
   lastSeen: string;
 }
 
+export interface BitTorrentRow {
+  host: string;
+  /** Client names and versions ("Transmission 3.00"), seed 003's words marked by the caller. */
+  clients: string[];
+  infoHashes: number;
+  peers: number;
+  alerts: number;
+  rules: string[];
+  firstSeen: string;
+  lastSeen: string;
+}
+
 export interface HuntReport {
   hosts: HostRow[];
   fingerprints: PrevalenceRow[];
   serverNames: PrevalenceRow[];
+  bittorrent: BitTorrentRow[];
 }
+
+/** Each distinct value kept per host is capped: a report's memory grows with hosts, not with alerts. */
+const MAX_PER_HOST = 10_000;
 
 function get(doc: AlertDoc, path: string): unknown {
   let cur: unknown = doc;
@@ -75,6 +96,7 @@ interface Prevalence {
 export class HuntSummary {
   private readonly rows = new Map<string, HostRow & { portSet: Set<number>; ruleSet: Set<string> }>();
   private readonly prevalence = { ja3: new Map<string, Prevalence>(), ja4: new Map<string, Prevalence>(), sni: new Map<string, Prevalence>() };
+  private readonly torrent = new Map<string, { clients: Set<string>; hashes: Set<string>; peers: Set<string>; rules: Set<string>; alerts: number; first: string; last: string }>();
 
   add(a: AlertDoc): void {
     const direction = str(get(a, 'network.direction')) ?? 'unknown';
@@ -120,6 +142,35 @@ export class HuntSummary {
     seen('ja3', str(get(a, 'tls.client.ja3')));
     seen('ja4', str(get(a, 'torwatch.tls.ja4')));
     seen('sni', str(get(a, 'tls.client.server_name')));
+    if (rule.startsWith('torrent-')) this.addTorrent(a, host, rule, count, first, last, src);
+  }
+
+  private addTorrent(a: AlertDoc, host: string, rule: string, count: number, first: string, last: string, src: string): void {
+    let t = this.torrent.get(host);
+    if (!t) this.torrent.set(host, (t = { clients: new Set(), hashes: new Set(), peers: new Set(), rules: new Set(), alerts: 0, first, last }));
+    t.alerts += count;
+    t.rules.add(rule);
+    if (first < t.first) t.first = first;
+    if (last > t.last) t.last = last;
+    const capped = (set: Set<string>, v: string | undefined): void => {
+      if (v !== undefined && set.size < MAX_PER_HOST) set.add(v);
+    };
+    // The host's own client: its side of a peer connection, else the one the alert names.
+    const side = host === src ? 'source' : 'destination';
+    for (const path of [`torwatch.bittorrent.${side}.client`, 'torwatch.bittorrent.client']) {
+      const c = get(a, path) as Record<string, unknown> | undefined;
+      const name = str(c?.name);
+      if (!name) continue;
+      const version = str(c?.version);
+      capped(t.clients, version ? `${name} ${version}` : name);
+      break;
+    }
+    const hashes = get(a, 'torwatch.bittorrent.info_hash');
+    if (Array.isArray(hashes)) for (const h of hashes) capped(t.hashes, str(h));
+    if (rule === 'torrent-peer') {
+      const remote = host === src ? [str(get(a, 'destination.ip')), num(get(a, 'destination.port'))] : [src, num(get(a, 'source.port'))];
+      if (remote[0]) capped(t.peers, `${remote[0]}:${remote[1] ?? ''}`);
+    }
   }
 
   report(): HuntReport {
@@ -140,6 +191,16 @@ export class HuntSummary {
         firstSeen: p.first,
         lastSeen: p.last,
       })).sort((x, y) => y.hostCount - x.hostCount || y.alerts - x.alerts || x.value.localeCompare(y.value));
-    return { hosts, fingerprints: [...rows('ja3'), ...rows('ja4')].sort((x, y) => y.hostCount - x.hostCount || y.alerts - x.alerts || x.kind.localeCompare(y.kind) || x.value.localeCompare(y.value)), serverNames: rows('sni') };
+    const bittorrent: BitTorrentRow[] = [...this.torrent].map(([host, t]) => ({
+      host,
+      clients: [...t.clients].sort(),
+      infoHashes: t.hashes.size,
+      peers: t.peers.size,
+      alerts: t.alerts,
+      rules: [...t.rules].sort(),
+      firstSeen: t.first,
+      lastSeen: t.last,
+    })).sort((x, y) => y.alerts - x.alerts || x.host.localeCompare(y.host));
+    return { hosts, fingerprints: [...rows('ja3'), ...rows('ja4')].sort((x, y) => y.hostCount - x.hostCount || y.alerts - x.alerts || x.kind.localeCompare(y.kind) || x.value.localeCompare(y.value)), serverNames: rows('sni'), bittorrent };
   }
 }

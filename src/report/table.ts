@@ -40,5 +40,9 @@ export function formatReport(r: HuntReport, stats: ReadStats): string {
   out.push(r.serverNames.length
     ? table(['SNI', 'HOSTS', 'ALERTS', 'EXAMPLES (up to 5)'], r.serverNames.map((f) => [f.value, String(f.hostCount), String(f.alerts), f.hosts.join(', ')]), 100)
     : '(none: no alert carries tls.client.server_name)\n');
+  out.push('\nBitTorrent (seed 003: per internal host)\n');
+  out.push(r.bittorrent.length
+    ? table(['HOST', 'CLIENTS', 'INFO HASHES', 'PEERS', 'ALERTS', 'FIRST SEEN', 'LAST SEEN', 'RULES'], r.bittorrent.map((b) => [b.host, b.clients.join(', ') || '-', String(b.infoHashes), String(b.peers), String(b.alerts), t(b.firstSeen), t(b.lastSeen), b.rules.join(',')]), 80)
+    : '(none: no torrent-* alert)\n');
   return out.join('');
 }

@@ -85,6 +85,44 @@ function alert(rule: RuleId, src: string, dst: string, dport: number, sec: numbe
   return JSON.stringify(builder.build(det));
 }
 
+describe('BitTorrent section (seed 003) on the BitTorrent regression captures', () => {
+  it('per internal host: its clients, distinct info hashes and peers, as the tshark-derived expected files say', async () => {
+    const out = join(dir, 'bt.ndjson');
+    const caps = ['bt-tracker-tcp.pcap', 'bt-mse.pcap'];
+    for (const f of caps) expect((await runCli(['replay', '--suppress-window', '0', '-o', out, join(PCAPS, f)], { text: true })).code).toBe(0);
+    // From the expected files: the internal host of each torrent-* alert (the destination of an inbound
+    // one, a public source connecting into 10/8, else the source), its info hashes, and the remote ends
+    // of its torrent-peer alerts.
+    const want = new Map<string, { hashes: Set<string>; peers: Set<string>; alerts: number }>();
+    for (const f of caps) {
+      for (const line of readFileSync(join(PCAPS, 'expected', `${f}.alerts.ndjson`), 'utf8').split('\n').filter((l) => l)) {
+        const e = JSON.parse(line) as Record<string, unknown>;
+        const inbound = !String(e['source.ip']).startsWith('10.') && String(e['destination.ip']).startsWith('10.');
+        const [host, remote] = inbound ? ['destination', 'source'] : ['source', 'destination'];
+        const w = want.get(String(e[`${host}.ip`])) ?? { hashes: new Set<string>(), peers: new Set<string>(), alerts: 0 };
+        w.alerts++;
+        for (const h of (e['torwatch.bittorrent.info_hash'] as string[] | undefined) ?? []) w.hashes.add(h);
+        if (e['rule.id'] === 'torrent-peer') w.peers.add(`${String(e[`${remote}.ip`])}:${String(e[`${remote}.port`])}`);
+        want.set(String(e[`${host}.ip`]), w);
+      }
+    }
+    const { code, json } = await report([out]);
+    expect(code).toBe(0);
+    expect(json.bittorrent.map((b) => b.host).sort()).toEqual([...want.keys()].sort());
+    for (const b of json.bittorrent) {
+      const w = want.get(b.host)!;
+      expect({ alerts: b.alerts, infoHashes: b.infoHashes, peers: b.peers }, b.host).toEqual({ alerts: w.alerts, infoHashes: w.hashes.size, peers: w.peers.size });
+    }
+    const clients = Object.fromEntries(json.bittorrent.map((b) => [b.host, b.clients]));
+    expect(clients['10.1.1.12']).toEqual(['qBittorrent 4.5.2']);
+    expect(clients['10.1.1.11']).toContain('rTorrent (libTorrent, rakshasa) 0.13.8');
+    expect(clients['198.51.100.61']).toEqual(['Transmission 3.00']);
+    const text = (await runCli(['report', out], { text: true })).stdout;
+    expect(text).toContain('BitTorrent (seed 003: per internal host)');
+    expect(text).toMatch(/10\.1\.1\.12\s+qBittorrent 4\.5\.2/);
+  });
+});
+
 describe('report on crafted alerts', () => {
   let file: string;
   beforeAll(() => {
