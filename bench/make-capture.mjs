@@ -3,12 +3,18 @@
 // segments with delayed ACKs and a FIN close; DNS queries with answers; a share of flows to
 // 9001/9030 from private addresses so the rule engine has work. Many flows overlap, so the flow
 // table holds thousands at once. Deterministic (seeded), written in 4 MiB chunks.
+// `--mix bittorrent`: a BitTorrent-heavy capture instead: 40% of the TCP flows are peer connections
+// (30% plain peer wire with piece messages, 10% MSE-shaped), and DHT, uTP, UDP tracker and LSD
+// exchanges on UDP (bittorrent-mix.mjs).
 import { openSync, writeSync, closeSync } from 'node:fs';
+import { bittorrentMix } from './bittorrent-mix.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a, i, all) => (a.startsWith('--') ? [a.slice(2), all[i + 1]] : [])).filter((x) => x.length));
 const out = args.out ?? 'bench/out/synthetic.pcap';
 const targetBytes = Number(args.mb ?? 520) * 1e6;
 const concurrent = Number(args.concurrent ?? 4000);
+const mix = args.mix ?? 'web';
+if (mix !== 'web' && mix !== 'bittorrent') throw new Error(`--mix: web or bittorrent, not ${mix}`);
 
 let seed = 0x2545f491;
 const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
@@ -91,7 +97,15 @@ function dnsQuery(id, qname, answer) {
 
 const SYN = 2, ACK = 16, PSH = 8, FIN = 1;
 let nextPort = 20000;
+let bt;
 function newFlow() {
+  if (mix === 'bittorrent') {
+    const k = rnd();
+    if (k < 0.4) {
+      nextPort = nextPort >= 65000 ? 20000 : nextPort + 1;
+      return bt.newFlow(k < 0.3 ? 'peer' : 'mse', nextPort);
+    }
+  }
   const r = rnd();
   const client = (10 << 24) | ((rnd() * 65536) | 0) << 8 | (1 + ((rnd() * 250) | 0));
   const server = (r < 0.5 ? (198 << 24) | (51 << 16) | (100 << 8) : (203 << 24) | (0 << 16) | (113 << 8)) | (1 + ((rnd() * 250) | 0));
@@ -101,6 +115,7 @@ function newFlow() {
 }
 
 function step(f) {
+  if (f.kind) return bt.step(f);
   switch (f.state) {
     case 0: frame(f.client, f.server, 6, f.cport, f.sport, SYN, f.cseq++, 0, 0); f.state = 1; return true;
     case 1: frame(f.server, f.client, 6, f.sport, f.cport, SYN | ACK, f.sseq++, f.cseq, 0); f.state = 2; return true;
@@ -122,11 +137,13 @@ function step(f) {
   return false;
 }
 
+bt = bittorrentMix({ frame, rnd, data });
 const live = Array.from({ length: concurrent }, newFlow);
 let dnsId = 1;
 while (total < targetBytes) {
   const i = (rnd() * live.length) | 0;
   if (!step(live[i])) live[i] = newFlow();
+  if (mix === 'bittorrent' && rnd() < 0.02) bt.udp();
   if (rnd() < 0.01) {
     const client = (192 << 24) | (168 << 16) | (1 << 8) | (1 + ((rnd() * 250) | 0));
     const resolver = (192 << 24) | (0 << 16) | (2 << 8) | 53;

@@ -9,10 +9,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).map((a, i, all) => (a.startsWith('--') ? [a.slice(2), all[i + 1]] : [])).filter((x) => x.length));
 const mb = Number(args.mb ?? 520);
+// --mix bittorrent: the BitTorrent-heavy capture (bench/bittorrent-mix.mjs) instead of the web mix.
+const mix = args.mix ?? 'web';
 const runs = Number(args.runs ?? 3);
 const outDir = `${here}out`;
 mkdirSync(outDir, { recursive: true });
-const file = args.file ?? `${outDir}/synthetic-${mb}mb.pcap`;
+const file = args.file ?? `${outDir}/synthetic-${mix === 'web' ? '' : `${mix}-`}${mb}mb.pcap`;
 
 // Relay index: load time of the real snapshots and per-lookup cost (cheap; runs first). `--only relays`
 // stops after it.
@@ -29,7 +31,7 @@ if (args.only === 'relays') process.exit(0);
 
 if (!existsSync(file)) {
   process.stderr.write(`generating ${file} (${mb} MB)...\n`);
-  execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--out', file], { stdio: 'inherit' });
+  execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--mix', mix, '--out', file], { stdio: 'inherit' });
 }
 if (!existsSync(`${root}dist/torwatch.js`)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const size = statSync(file).size;
@@ -69,7 +71,7 @@ if (results.tcpdump && results.torwatch) ratios.torwatch_vs_tcpdump = +(results.
 if (results.ndpiReader && results.torwatch) ratios.torwatch_vs_ndpiReader = +(results.torwatch.wall_s / results.ndpiReader.wall_s).toFixed(2);
 if (results['torwatch+relays'] && results.torwatch) ratios.relays_vs_no_relays = +(results['torwatch+relays'].wall_s / results.torwatch.wall_s).toFixed(2);
 
-const report = { date: new Date().toISOString(), file, bytes: size, packets, runs, results, ratios, relay };
+const report = { date: new Date().toISOString(), file, mix, bytes: size, packets, runs, results, ratios, relay };
 writeFileSync(`${outDir}/results.json`, JSON.stringify(report, null, 2));
 console.log(`capture: ${file} (${(size / 1e6).toFixed(0)} MB, ${packets} packets), median of ${runs} runs`);
 console.log('tool            wall s   cpu s   MB/s    packets/s   peak RSS MiB');
