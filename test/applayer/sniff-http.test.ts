@@ -3,6 +3,7 @@ import { AppAnomaly } from '../../src/applayer/anomalies.js';
 import { HttpRequestDirection, MAX_HEAD, type HttpHooks } from '../../src/applayer/http/direction.js';
 import { headEnd, hostOfAbsoluteTarget, hostOfAuthority, parseRequestHead, type HttpRequestHead } from '../../src/applayer/http/request.js';
 import { DIR_DONE } from '../../src/applayer/parser.js';
+import { BITTORRENT_TCP } from '../../src/applayer/bittorrent/peer-wire-protocol.js';
 import { sniff } from '../../src/applayer/sniff.js';
 
 const b = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
@@ -22,7 +23,12 @@ describe('sniffing the first bytes of a TCP stream (src/applayer/sniff.ts)', () 
     expect(sniff(b('GET'), 0, 3)).toBe('more');
     expect(sniff(b('GETX /'), 0, 6)).toBe('none');
     expect(sniff(b('SSH-2.0-OpenSSH'), 0, 15)).toBe('none');
-    expect(sniff(b('\x13BitTorrent protocol'), 0, 20)).toBe('none');
+  });
+
+  it('a protocol of TCP_PROTOCOLS by its fixed first bytes: BitTorrent\'s handshake', () => {
+    expect(sniff(b('\x13BitTorrent protocol'), 0, 20)).toBe(BITTORRENT_TCP);
+    expect(sniff(b('\x13BitTorrent'), 0, 11)).toBe('more');
+    expect(sniff(b('\x13BitTorrent protocoL'), 0, 20)).toBe('none');
   });
 });
 

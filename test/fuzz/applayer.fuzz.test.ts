@@ -30,6 +30,7 @@ import { decryptLongPacket, MAX_CID_LEN, parseLongHeader } from '../../src/appla
 import { CRYPTO_CAPACITY, QuicSession } from '../../src/applayer/quic/session.js';
 import { readVarint } from '../../src/applayer/quic/varint.js';
 import { sniff, SNIFF_MAX } from '../../src/applayer/sniff.js';
+import { TCP_PROTOCOLS } from '../../src/applayer/tcp-protocols.js';
 import { MAX_PENDING, StreamState, TcpStream } from '../../src/applayer/stream/reassembly.js';
 import { certificateNames, firstCertificate } from '../../src/applayer/tls/certificate.js';
 import { parseClientHello } from '../../src/applayer/tls/client-hello.js';
@@ -404,11 +405,12 @@ describe('QUIC', () => {
 });
 
 describe('sniffing and TCP reassembly', () => {
-  it('sniff: one of four answers for any bytes, decided by at most the first SNIFF_MAX bytes', () => {
+  it('sniff: one of four answers or a protocol of TCP_PROTOCOLS for any bytes, decided by at most the first SNIFF_MAX bytes', () => {
     fc.assert(
       fc.property(hostileBytes([...c.tlsStreams, ...c.httpStreams], 64), (bytes) => {
-        const r = isolated(bytes, (buf, off, end) => sniff(buf, off, end - off));
-        expect(['tls', 'http', 'none', 'more']).toContain(r);
+        const r = isolated(bytes, (buf, off, end) => sniff(buf, off, end - off), (v) => (typeof v === 'object' ? v.name : v));
+        if (typeof r === 'object') expect(TCP_PROTOCOLS).toContain(r);
+        else expect(['tls', 'http', 'none', 'more']).toContain(r);
         if (bytes.length > SNIFF_MAX) expect(sniff(bytes, 0, SNIFF_MAX)).toBe(r);
       }),
       params(3000),

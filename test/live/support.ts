@@ -342,6 +342,9 @@ export function stable(a: Record<string, unknown>, opts: { linkBytesDiffer?: boo
   for (const k of ['id', 'start', 'end', 'duration', 'created', 'ingested']) delete c.event?.[k];
   delete c.observer?.ingress;
   delete c.torwatch?.input;
+  // BitTorrent evidence says when each tie was learned: a packet time too.
+  const evidence = (c.torwatch?.bittorrent as { evidence?: { at?: string }[] } | undefined)?.evidence;
+  for (const e of evidence ?? []) delete e.at;
   return JSON.stringify(sortKeys(c));
 }
 

@@ -65,7 +65,7 @@ export interface BtDhtEvent {
   impliedPort?: boolean;
   /** Peers (get_peers `values`), capped. */
   values: BtPeerAddress[];
-  /** Nodes given (compact `nodes` and `nodes6`), counted; the first few kept. */
+  /** How many nodes the answer gave (compact `nodes` and `nodes6`; DHT nodes, not peers: counted only). */
   nodes: number;
   /** sample_infohashes: how many hashes, `num` and `interval`. */
   samples?: number;

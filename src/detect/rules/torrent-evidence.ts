@@ -1,4 +1,4 @@
-import type { BtPeerAddress } from '../../applayer/bittorrent/events.js';
+import type { BtPeerAddress, BtStamp } from '../../applayer/bittorrent/events.js';
 import type { AppEvent, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import { formatIp } from '../../util/ip.js';
@@ -20,6 +20,9 @@ function end(flow: Flow, dir: number): End {
 }
 
 const ip = (e: End): string => formatIp(e.v, e.w[0], e.w[1], e.w[2], e.w[3]);
+
+/** A stamp an event carried, as packet-clock milliseconds. */
+const stampMs = (s: BtStamp): number => s.tsSec * 1000 + s.tsNsec / 1e6;
 
 /**
  * Files BitTorrent facts as host evidence (hosts/bittorrent.ts), for the rules that decide across flows
@@ -55,7 +58,7 @@ export class TorrentEvidenceRecorder implements Detector {
         const c = (ev.peerId !== undefined ? clientFromPeerId(ev.peerId) : undefined) ?? (ev.userAgent !== undefined ? clientFromUserAgent(ev.userAgent) : undefined);
         if (c) addClient(r, c);
         for (const h of ev.infoHashes) addHash(r, h);
-        if (ev.port !== undefined && ev.port > 0) announce(bt, r, client, ev.port, 'announce', now);
+        if (ev.port !== undefined && ev.port > 0) announce(bt, r, client, ev.port, 'announce', stampMs(ev.at));
         return;
       }
       case 'bt-tracker-response':
@@ -72,6 +75,8 @@ export class TorrentEvidenceRecorder implements Detector {
         return;
       }
       case 'bt-peer-wire': {
+        // Reported when both sides are known (or at the flow's end): the listen ports date from the handshake.
+        const at = stampMs(ev.at);
         const activity = BtActivity.PEER | (ev.transport === 'utp' ? BtActivity.UTP : 0);
         for (let d = 0; d < 2; d++) {
           const e = end(flow, d);
@@ -81,10 +86,10 @@ export class TorrentEvidenceRecorder implements Detector {
           const c = clientOfSide(side);
           if (c) addClient(r, c);
           addHash(r, side.infoHash);
-          if (side.extPort !== undefined) announce(bt, r, e, side.extPort, 'peer', now);
+          if (side.extPort !== undefined) announce(bt, r, e, side.extPort, 'peer', at);
         }
         // The responder accepted a peer connection on this port: it is a listen port.
-        announce(bt, bt.seen(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, 0, now), end(flow, 1), flow.bPort, 'peer', now);
+        announce(bt, bt.seen(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, 0, now), end(flow, 1), flow.bPort, 'peer', at);
         return;
       }
       default:
