@@ -282,7 +282,14 @@ export class PeerWireStream {
   }
 
   private extendedRead(): void {
-    const body = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.held);
+    // Several chunks are joined to be read: the joined copy is reserved too, while it lives.
+    const joined = this.parts.length > 1 ? this.held : 0;
+    if (joined && !this.wire.ctx.budget.reserve(joined)) {
+      this.wire.ctx.counters.anomaly(AppAnomaly['stream.memcap']);
+      this.finish();
+      return;
+    }
+    const body = joined ? Buffer.concat(this.parts, this.held) : this.parts[0];
     const w = this.wire;
     const side = w.sides[this.dir];
     if (this.extId === 0) {
@@ -298,6 +305,7 @@ export class PeerWireStream {
       const peers = parsePex(body, 0, body.length);
       if (peers?.length) w.ctx.emit(w.flow, { kind: 'bt-pex', dir: this.dir, peers });
     }
+    if (joined) w.ctx.budget.release(joined);
     this.dropParts();
     this.messageDone();
   }

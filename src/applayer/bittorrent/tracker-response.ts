@@ -203,7 +203,14 @@ export class TrackerResponseDirection implements DirParser {
       this.ctx.counters.anomaly(AppAnomaly['bittorrent.bad_tracker_response']);
       return;
     }
+    // An inflated body is held while it is read: reserved like the bytes that arrived.
+    const inflated = this.encoding ? body.length : 0;
+    if (!this.ctx.budget.reserve(inflated)) {
+      this.ctx.counters.anomaly(AppAnomaly['stream.memcap']);
+      return;
+    }
     const facts = trackerBodyFacts(body);
+    this.ctx.budget.release(inflated);
     if (!facts) {
       this.ctx.counters.anomaly(AppAnomaly['bittorrent.bad_tracker_response']);
       return;

@@ -5,7 +5,7 @@
 import type { BtPeerSide, BtStamp } from '../../applayer/bittorrent/events.js';
 import type { Flow } from '../../flow/flow.js';
 import type { BtEndpointFacts, ClientFact } from '../detection.js';
-import { clientFromExtension, clientFromPeerId } from './torrent-clients.js';
+import { clientFromExtension, clientFromPeerId, clientLabel } from './torrent-clients.js';
 
 /** The client a handshake names: the peer id's program, else the extension handshake's `v`. */
 export function clientOfSide(s: BtPeerSide): ClientFact | undefined {
@@ -50,5 +50,5 @@ export function isoMs(ms: number): string {
 
 /** " (Transmission 3.00)" for messages, or nothing. */
 export function clientSuffix(c: ClientFact | undefined): string {
-  return c ? ` (${c.version ? `${c.name} ${c.version}` : c.name})` : '';
+  return c ? ` (${clientLabel(c)})` : '';
 }
