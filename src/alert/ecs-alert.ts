@@ -343,5 +343,27 @@ function torwatchFields(d: Detection, f: Flow, severity: string): Record<string,
   }
   const details = d.indicators?.filter((m) => m.details).map((m) => ({ value: m.value, ...m.details }));
   if (details?.length) t.indicators = details;
+  if (d.transport) t.transport = transportFields(d.transport);
+  if (d.dtls) {
+    t.dtls = {
+      ja4: d.dtls.ja4,
+      ...(d.dtls.version ? { version: d.dtls.version } : {}),
+      client_ciphers: d.dtls.ciphers,
+      client_groups: d.dtls.groups,
+      ...(d.dtls.implementation ? { implementation: d.dtls.implementation } : {}),
+    };
+  }
+  return t;
+}
+
+/** torwatch.transport: a bridge or pluggable transport (ECS has no fields for it). */
+function transportFields(x: NonNullable<Detection['transport']>): Record<string, unknown> {
+  const t: Record<string, unknown> = { name: x.name };
+  if (x.list) t.list = x.list;
+  if (x.listStatus) t.list_status = x.listStatus;
+  if (x.listDate) t.list_date = x.listDate;
+  if (x.fingerprint) t.fingerprint = x.fingerprint;
+  if (x.evidence?.length) t.evidence = x.evidence;
+  if (x.details && Object.keys(x.details).length) t.details = x.details;
   return t;
 }

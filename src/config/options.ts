@@ -52,6 +52,11 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     apply: (s, v) => { s.intel.push(...v); return undefined; },
   },
   {
+    key: 'bridges', flags: '--bridges <path>', list: true,
+    help: "Tor bridge lines the organisation knows (a torrc's or Tor Browser's 'Bridge [transport] IP:PORT [FINGERPRINT] [k=v...]' lines, the keyword optional; any transport, IPv4/IPv6), added to the built-in list of Tor Browser's bridges; repeatable",
+    apply: (s, v) => { s.bridges.push(...v); return undefined; },
+  },
+  {
     key: 'home-net', flags: '--home-net <cidr,...>', list: true,
     help: 'the protected network (default: 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7)',
     apply: (s, v) => {

@@ -11,6 +11,8 @@ import { defaultCaptureSettings, type CaptureSettings } from './capture-settings
 export interface Settings {
   relays: string[];
   intel: string[];
+  /** Bridge lines the organisation knows (--bridges), added to the built-in list. */
+  bridges: string[];
   /** The protected network (--home-net): RFC 1918 + fc00::/7 by default. */
   homeNet: string[];
   output: string[];
@@ -56,6 +58,7 @@ export function defaultSettings(): Settings {
   return {
     relays: [],
     intel: [],
+    bridges: [],
     homeNet: [...DEFAULT_HOME_NET],
     output: [],
     rules: [],

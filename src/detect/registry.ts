@@ -2,6 +2,7 @@ import type { Flow } from '../flow/flow.js';
 import type { IntelHolder } from '../intel/intel.js';
 import type { Detector } from './detector.js';
 import { relayIndicator } from './rules/relay-facts.js';
+import { TorBridgeDetector } from './rules/tor-bridge.js';
 import { TorExitDetector } from './rules/tor-exit.js';
 import { TorHostnameDetector } from './rules/tor-hostname.js';
 import { TorLinkFingerprintDetector } from './rules/tor-link-fingerprint.js';
@@ -27,5 +28,6 @@ export function createDetectors(intel: IntelHolder): Detector[] {
     new TorHostnameDetector(),
     new TorrentHostnameDetector(),
     new TorLinkFingerprintDetector(responderRelay),
+    new TorBridgeDetector(intel),
   ];
 }

@@ -8,6 +8,7 @@ import type { Packet } from '../../src/decode/packet.js';
 import { Flow } from '../../src/flow/flow.js';
 import { parseAddress } from '../../src/intel/addr.js';
 import { AllowList } from '../../src/intel/allow.js';
+import { loadBridges } from '../../src/intel/bridges/load.js';
 import { IntelHolder, type Intel } from '../../src/intel/intel.js';
 import { parseRelayText } from '../../src/intel/relays/detect-format.js';
 import { RelaySet } from '../../src/intel/relays/relay-set.js';
@@ -43,7 +44,7 @@ function intel(indicators: Partial<Indicator>[] = [], allow: string[] = []): Int
     const a = parseAddress(i.value!)!;
     idx.add({ type: a.version === 4 ? 'ipv4-addr' : 'ipv6-addr', ip: { ...a, prefix: a.version === 4 ? 32 : 128 }, tags: [], provider: 'test-cti', source: 'ti.csv:2', format: 'csv', ...i } as Indicator);
   }
-  return { relays, indicators: idx, allow: AllowList.parse(allow), builtAtMs: 0, loadMs: 0 };
+  return { relays, indicators: idx, allow: AllowList.parse(allow), bridges: loadBridges([]), builtAtMs: 0, loadMs: 0 };
 }
 
 const HOME = ['10.', '192.168.', 'fd'];
