@@ -345,12 +345,16 @@ function torwatchFields(d: Detection, f: Flow, severity: string): Record<string,
   if (details?.length) t.indicators = details;
   if (d.transport) t.transport = transportFields(d.transport);
   if (d.dtls) {
+    const x = d.dtls;
     t.dtls = {
-      ja4: d.dtls.ja4,
-      ...(d.dtls.version ? { version: d.dtls.version } : {}),
-      client_ciphers: d.dtls.ciphers,
-      client_groups: d.dtls.groups,
-      ...(d.dtls.implementation ? { implementation: d.dtls.implementation } : {}),
+      ...(x.ja4 ? { ja4: x.ja4 } : {}),
+      ...(x.ja4s ? { ja4s: x.ja4s } : {}),
+      ...(x.version ? { version: x.version } : {}),
+      ...(x.ciphers ? { client_ciphers: x.ciphers } : {}),
+      ...(x.groups ? { client_groups: x.groups } : {}),
+      ...(x.serverCipher ? { server_cipher: x.serverCipher } : {}),
+      ...(x.serverExtensions ? { server_extensions: x.serverExtensions } : {}),
+      ...(x.implementation ? { implementation: x.implementation } : {}),
     };
   }
   return t;

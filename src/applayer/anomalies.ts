@@ -48,6 +48,14 @@ export const APP_ANOMALIES = [
   /** CRYPTO data beyond the reassembly buffer, or too many holes in it. */
   'quic.crypto_overflow',
   'quic.bad_client_hello',
+  // STUN, DTLS (WebRTC)
+  /** A STUN message whose attributes run past its length. */
+  'stun.malformed',
+  /** A datagram that should start with a plaintext DTLS record does not. */
+  'dtls.bad_record',
+  /** A DTLS handshake fragment that lies about its lengths, or a ClientHello that cannot be put together. */
+  'dtls.bad_handshake',
+  'dtls.bad_client_hello',
   // generic
   /** An exception inside an app-layer parser (a bug): caught so it never escapes the stage. */
   'applayer.internal_error',
@@ -77,6 +85,8 @@ export const APP_STATS = [
   'http_requests',
   'quic_initials_decrypted',
   'quic_client_hellos',
+  'stun_messages',
+  'dtls_client_hellos',
   'stream_depth_reached',
   'ip_fragments_skipped',
   /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */

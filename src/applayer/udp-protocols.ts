@@ -1,5 +1,6 @@
 import { looksLikeQuicInitial, QuicSession } from './quic/session.js';
 import type { UdpProtocol } from './udp-session.js';
+import { claimsWebRtc, WebRtcSession } from './webrtc/session.js';
 
 /**
  * UDP protocols read on any port (DNS on port 53 is handled before these), in the order they are asked
@@ -11,5 +12,11 @@ export const UDP_PROTOCOLS: readonly UdpProtocol[] = [
     name: 'quic',
     claims: (buf, off, len) => looksLikeQuicInitial(buf, off, len),
     open: (flow, ctx) => new QuicSession(flow, ctx),
+  },
+  {
+    // STUN and DTLS on one flow, as WebRTC multiplexes them (RFC 7983): ICE servers, peers, Snowflake.
+    name: 'webrtc',
+    claims: (buf, off, len) => claimsWebRtc(buf, off, len),
+    open: (flow, ctx) => new WebRtcSession(flow, ctx),
   },
 ];

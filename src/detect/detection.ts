@@ -122,12 +122,18 @@ export interface TransportFacts {
 
 /** A DTLS ClientHello (RFC 6347 / 9147) as a fingerprint: JA4 with protocol 'd', and the lists it hashes. */
 export interface DtlsFacts {
-  ja4: string;
+  /** JA4 of the ClientHello (protocol letter 'd'), when it was seen. */
+  ja4?: string;
+  /** JA4S-style fingerprint of the ServerHello, when it was seen. */
+  ja4s?: string;
   /** DTLS version offered (legacy_version), as text: "1.2", "1.0". */
   version?: string;
-  /** Cipher suites and supported groups in wire order, as 4-digit hex. */
-  ciphers: string[];
-  groups: string[];
+  /** The ClientHello's cipher suites and supported groups in wire order, as 4-digit hex. */
+  ciphers?: string[];
+  groups?: string[];
+  /** The ServerHello's chosen cipher and extension types in wire order. */
+  serverCipher?: string;
+  serverExtensions?: number[];
   /** The implementation the hello matches, when known ('pion' for Go's pion/dtls). */
   implementation?: string;
 }

@@ -3,6 +3,9 @@ import type { IntelHolder } from '../intel/intel.js';
 import type { Detector } from './detector.js';
 import { relayIndicator } from './rules/relay-facts.js';
 import { TorBridgeDetector } from './rules/tor-bridge.js';
+import { TorMeekDetector } from './rules/tor-meek.js';
+import { TorObfs4Detector } from './rules/tor-obfs4.js';
+import { TorSnowflakeDetector } from './rules/tor-snowflake.js';
 import { TorExitDetector } from './rules/tor-exit.js';
 import { TorHostnameDetector } from './rules/tor-hostname.js';
 import { TorLinkFingerprintDetector } from './rules/tor-link-fingerprint.js';
@@ -29,5 +32,9 @@ export function createDetectors(intel: IntelHolder): Detector[] {
     new TorrentHostnameDetector(),
     new TorLinkFingerprintDetector(responderRelay),
     new TorBridgeDetector(intel),
+    new TorMeekDetector(intel),
+    // Host-level (scope 'host'): decided across a host's flows through ctx.hosts.
+    new TorObfs4Detector(intel),
+    new TorSnowflakeDetector(intel),
   ];
 }

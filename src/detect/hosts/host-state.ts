@@ -1,4 +1,11 @@
 import { DnsCache } from './dns-names.js';
+import { HostTable } from './host-table.js';
+import { Obfs4Host } from './obfs4-candidates.js';
+import { SnowflakePhases } from './snowflake-phases.js';
+
+/** Hosts with transport evidence remembered at once, and how long an idle host's evidence is kept. */
+const TRANSPORT_HOSTS = 65_536;
+const TRANSPORT_TTL_MS = 3_600_000;
 
 /**
  * Everything torwatch knows across flows, in one place that every rule consults: what DNS answered
@@ -23,6 +30,10 @@ export interface HostStateOptions {
 export class HostState {
   /** Address -> the name DNS resolved it from (destination.domain, hostname rules on connections). */
   readonly names: DnsCache;
+  /** Per host: servers reached with obfs4-shaped connections, and how those behaved (tor-obfs4). */
+  readonly obfs4 = new HostTable<Obfs4Host>(TRANSPORT_HOSTS, TRANSPORT_TTL_MS, () => new Obfs4Host());
+  /** Per host: the Snowflake phases seen (rendezvous, STUN to an ICE server, WebRTC DTLS), with times (tor-snowflake). */
+  readonly snowflake = new HostTable<SnowflakePhases>(TRANSPORT_HOSTS, TRANSPORT_TTL_MS, () => new SnowflakePhases());
 
   constructor(opts: HostStateOptions = {}) {
     this.names = opts.names ?? new DnsCache();
@@ -32,6 +43,8 @@ export class HostState {
   summary(): Record<string, number> {
     const out: Record<string, number> = { dns_cache_inserts: this.names.inserts };
     if (this.names.evictions) out.dns_cache_evictions = this.names.evictions;
+    if (this.obfs4.evictions) out.obfs4_host_evictions = this.obfs4.evictions;
+    if (this.snowflake.evictions) out.snowflake_host_evictions = this.snowflake.evictions;
     return out;
   }
 }
