@@ -37,7 +37,7 @@ async function relaySet(settings: Settings, log: Logger, cache: RelayCache): Pro
     sources = DEFAULT_RELAY_URLS.map((u) => loadCachedUrl(u, cache)).filter((s): s is ParsedSource => s !== undefined);
     if (!sources.length) throw new UserError(`no relay set: give --relays, or run 'torwatch relays update' first (cache: ${cache.dir})`);
   }
-  return new RelaySet(sources, { graceMs: settings.relaysStaleGraceMs, maxAgeMs: settings.relaysMaxAgeMs });
+  return new RelaySet(sources, { graceMs: settings.relaysStaleGraceMs, maxAgeMs: settings.relaysMaxAgeMs, earlyGraceMs: settings.relaysEarlyGraceMs });
 }
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString().replace('.000Z', 'Z'));

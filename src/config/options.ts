@@ -205,6 +205,11 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     apply: (s, v) => duration((ms) => { s.relaysStaleGraceMs = ms; })(v),
   },
   {
+    key: 'relays-early-grace', flags: '--relays-early-grace <duration>', list: false,
+    help: 'use the earliest consensus for flows this long before its valid-after, saying so in the alert (default 1h; 0 = never)',
+    apply: (s, v) => duration((ms) => { s.relaysEarlyGraceMs = ms; }, 0, 7 * 86_400_000)(v),
+  },
+  {
     key: 'relays-max-age', flags: '--relays-max-age <duration>', list: false,
     help: 'warn when the relay set is older than this; undated lists this far from the traffic are marked stale (default 3h)',
     apply: (s, v) => duration((ms) => { s.relaysMaxAgeMs = ms; }, 60_000)(v),

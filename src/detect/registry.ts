@@ -6,6 +6,7 @@ import { TorBridgeDetector } from './rules/tor-bridge.js';
 import { TorMeekDetector } from './rules/tor-meek.js';
 import { TorObfs4Detector } from './rules/tor-obfs4.js';
 import { TorSnowflakeDetector } from './rules/tor-snowflake.js';
+import { TorSoftwareDetector } from './rules/tor-software.js';
 import { TorExitDetector } from './rules/tor-exit.js';
 import { TorHostnameDetector } from './rules/tor-hostname.js';
 import { TorLinkFingerprintDetector } from './rules/tor-link-fingerprint.js';
@@ -33,6 +34,7 @@ export function createDetectors(intel: IntelHolder): Detector[] {
     new TorLinkFingerprintDetector(responderRelay),
     new TorBridgeDetector(intel),
     new TorMeekDetector(intel),
+    new TorSoftwareDetector(),
     // Host-level (scope 'host'): decided across a host's flows through ctx.hosts.
     new TorObfs4Detector(intel),
     new TorSnowflakeDetector(intel),

@@ -151,7 +151,7 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
 export async function loadIntel(s: Settings, o: IntelLoadOptions): Promise<Intel> {
   const started = performance.now();
   const sources = await loadRelaySources(s, o);
-  const relays = new RelaySet(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs });
+  const relays = new RelaySet(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs, earlyGraceMs: s.relaysEarlyGraceMs });
   const indicators = s.intel.length ? loadIndicators(s.intel, o.log) : new IndicatorIndex();
   const allow = AllowList.parse(s.allow);
   const bridges = loadBridges(s.bridges);
