@@ -6,7 +6,7 @@
 #     Shadowsocks (shadowsocks-libev 3.3.5: ss-local + ss-server, chacha20-ietf-poly1305 and
 #       aes-256-gcm): curl through it a dozen times, plus one connection through it that lasts over
 #       a minute (an interactive session: small messages both ways every few seconds),
-#     netcat of random bytes (a client that sends 200 KB of /dev/urandom; one that sends random
+#     netcat of random bytes (a client that sends 20 KB of /dev/urandom; one that sends random
 #       chunks of 100-600 bytes and gets random chunks back for over a minute: a generic fully
 #       encrypted tunnel),
 #     WireGuard-like UDP (datagrams of random bytes each way, no fixed header, over a minute).
@@ -106,6 +106,6 @@ for i in $(seq 1 6); do
   cu --socks5-hostname 127.0.0.1:1081 -k "https://$SRV/"
   sleep 2
 done
-head -c 200000 /dev/urandom | ip netns exec pt-fn-cli nc -q 1 $SRV 9999 || true
+head -c 20000 /dev/urandom | ip netns exec pt-fn-cli nc -q 1 $SRV 9999 || true
 wait $BG1 $BG2 $BG3 || true
 tw_capture_stop

@@ -18,7 +18,7 @@ Usage (inside a network namespace, `ip netns exec NS`):
       snowflake-proxy connects to once the client's data channel is open.
   pt_lab.py random-udp --bind IP --to IP --port P [--count N] [--interval S] [--seed N]
   pt_lab.py random-udp-peer --bind IP --port P
-      WireGuard-like UDP: datagrams of random bytes (sizes 32..1400) each way, no fixed header.
+      WireGuard-like UDP: datagrams of random bytes (sizes 32..600) each way, no fixed header.
 """
 from __future__ import annotations
 
@@ -222,7 +222,7 @@ def random_udp(args: argparse.Namespace) -> None:
     s.bind((args.bind, 0))
     s.settimeout(0.5)
     for _ in range(args.count):
-        s.sendto(rng.randbytes(rng.randint(32, 1400)), (args.to, args.port))
+        s.sendto(rng.randbytes(rng.randint(32, 600)), (args.to, args.port))
         try:
             s.recvfrom(65536)
         except socket.timeout:
@@ -235,7 +235,7 @@ def random_udp_peer(args: argparse.Namespace) -> None:
     s.bind((args.bind, args.port))
     while True:
         _, peer = s.recvfrom(65536)
-        s.sendto(os.urandom(random.randint(32, 1400)), peer)
+        s.sendto(os.urandom(random.randint(32, 600)), peer)
 
 
 def main() -> None:

@@ -35,6 +35,11 @@ dns-names.pcap|pcap|ether|d4c3b2a1|udp && dns.qry.name=="foo.onion";;tcp && dns.
 web-names.pcap|pcap|ether|d4c3b2a1|tls.handshake.extensions_server_name=="abcdefghij234567.onion.to" && tls.handshake.extensions.supported_version==0x0304;;tls.handshake.extensions_server_name=="www.vuze.example";;tls.handshake.type==11;;http.host=="y.tor:8080";;http.request.method=="CONNECT";;ipv6.dst==2001:db8:4::20 && http.host=="plain.example"
 tor-link-tls13.pcap|pcap|ether|d4c3b2a1|tls.handshake.type==1 && tls.handshake.extensions_supported_group==0x0015 && !tls.handshake.extensions_alpn_str;;tls.handshake.extensions.supported_version==0x0304 && tls.handshake.type==2
 tor-link-tls12.pcap|pcap|ether|d4c3b2a1|tls.handshake.type==11;;tls.handshake.type==2 && tls.handshake.version==0x0303
+obfs4-bridges.pcap|pcap|ether|d4c3b2a1|ip.dst==198.51.100.40 && tcp.dstport==37219 && tcp.len>1000;;ip.dst==198.51.100.41 && tcp.dstport==443 && tcp.len>1000 && !tls.handshake.type
+obfs4-builtin-bridge.pcap|pcap|ether|d4c3b2a1|ip.dst==192.95.36.142 && tcp.dstport==443 && tcp.flags.syn==1
+snowflake.pcap|pcap|ether|d4c3b2a1|dns.qry.name=="vuejs.org";;tls.handshake.extensions_server_name=="vuejs.org";;stun.type==0x0001 && ip.dst==203.0.113.70;;stun.att.type==0x0006;;dtls.handshake.type==1 && dtls.handshake.extensions_supported_group==0x001d;;dtls.handshake.type==2
+meek.pcap|pcap|ether|d4c3b2a1|dns.qry.name=="www.phpmyadmin.net";;tls.handshake.extensions_server_name=="www.phpmyadmin.net" && ip.src==10.7.7.10;;tls.handshake.extensions_server_name=="www.phpmyadmin.net" && ip.src==10.7.7.11
+fet-negatives.pcap|pcap|ether|d4c3b2a1|tls.handshake.extensions.supported_version==0x0304;;tcp.dstport==8443 && tls.handshake.type==1;;http.request;;ssh.protocol;;tcp.dstport==8388 && tcp.len>0;;tcp.dstport==8389 && tcp.len>0;;tcp.dstport==9999 && tcp.len>0;;udp.dstport==51820
 EOF
 )
 
