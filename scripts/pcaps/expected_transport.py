@@ -18,7 +18,7 @@ parsed here with its own bridge-line reader. The rules, as the README states the
                  such a flow's first packet + 60 s while it lasts: among the server's such flows started
                  by T (the last 8), none overlapped in time, fewer than 3 were short (under 10 s and
                  silent for 10 s by T), and no TLS/HTTP client spoke to that address:port from that host
-                 before T -> alert on the long flow at T. Once per client and server. Confidence high when
+                 between its first such flow and T -> alert on the long flow at T. Once per client and server. Confidence high when
                  the server is a built-in bridge (severity high) or 2+ such flows went to it, else medium.
   tor-snowflake  per host, phases: R a DNS question, TLS SNI or HTTP Host (or a flow to an address DNS
                  answered for it) of a Snowflake broker host (distinctive), front or AMP cache from the
@@ -293,7 +293,8 @@ class Deriver:
                     return
         if sum(1 for a, b in spans if b - a < SHORT_S and t - b > SHORT_S) >= SHORT_LIMIT:
             return
-        if any(tt <= t and k == key for tt, k in self.explained):
+        first = self.o4[key][0].first
+        if any(first <= tt <= t and k == key for tt, k in self.explained):
             return
         self.o4_alerted.add(key)
         hit = self.bi.endpoints.get((str(ipaddress.ip_address(f.dst[0])), f.dst[1]))

@@ -5,7 +5,9 @@
  *    ALPN, dns.queries[].rrname, A/AAAA answers;
  *  - Zeek baselines: ssl.log server_name, dns.log original-case query, the bittorrent tracker Host;
  *  - Arkime .test sessions: the TLS/QUIC server name of each session;
- *  - and, over every capture in ../shared/data, which rule alerts fire besides tor-port-private.
+ *  - and, over every capture in ../shared/data, which rule alerts fire besides tor-port-private: the
+ *    bridge and transport rules (tor-bridge, tor-obfs4, tor-snowflake, tor-meek) and tor-software run
+ *    too, and none of them may fire on another tool's capture.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -199,7 +201,7 @@ describe('Arkime .test sessions', () => {
 });
 
 describe('every capture in ../shared/data', () => {
-  it('the app-layer rules fire only where they should, and no parser throws', () => {
+  it('the app-layer and transport rules fire only where they should, and no parser throws', () => {
     const fired: string[] = [];
     for (const f of captures) {
       const run = runs.get(f)!;

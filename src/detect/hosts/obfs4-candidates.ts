@@ -5,9 +5,9 @@ import { endpointKey } from './address-key.js';
  * those connections behaved over time: the evidence tor-obfs4 decides on. A Tor client keeps one
  * long-lived channel to its bridge and reconnects to the same address:port when it restarts; a
  * per-connection proxy (Shadowsocks and its kin) opens many short connections to its server, several
- * at once. What is kept per server: counts, whether two obfs4-shaped connections were ever open at
- * once, whether the same address:port also spoke a protocol torwatch reads (TLS, HTTP, QUIC), and the
- * last few connections' figures for the alert.
+ * at once. What is kept per server: counts, the last RECENT connections' times and handshake sizes
+ * (whether two overlapped, how many were short), and whether the same address:port also spoke a
+ * protocol torwatch reads (TLS, HTTP, QUIC) once it had obfs4-shaped connections.
  *
  * Bounded: MAX_SERVERS per host (the server touched longest ago goes), RECENT flows per server; the
  * host table itself (HostState) is bounded and ages out on the packet clock.
@@ -31,8 +31,6 @@ export class Obfs4Server {
   longLived = 0;
   /** Connections to it that were measured (opaque) but did not have obfs4's shape. */
   otherOpaque = 0;
-  /** Two obfs4-shaped connections were open at the same time (a per-connection proxy, not a Tor channel). */
-  concurrent = false;
   /** The address:port also spoke TLS, HTTP or QUIC: a known protocol explains it. */
   explained = false;
   /** tor-obfs4 fired for it (once per host and server while the host is remembered). */
@@ -47,7 +45,6 @@ export class Obfs4Server {
   }
 
   add(r: Obfs4FlowRecord): void {
-    for (const o of this.recent) if (o.open && o.flowId !== r.flowId) this.concurrent = true;
     this.candidates++;
     this.recent.push(r);
     if (this.recent.length > RECENT) this.recent.shift();
@@ -55,9 +52,25 @@ export class Obfs4Server {
     if (r.lastMs > this.lastMs) this.lastMs = r.lastMs;
   }
 
-  find(flowId: number): Obfs4FlowRecord | undefined {
-    for (const r of this.recent) if (r.flowId === flowId) return r;
-    return undefined;
+  /**
+   * At time `nowMs`: whether two of the recent connections overlapped in time (a per-connection proxy,
+   * not a Tor channel), and how many were short (over within SHORT_MS and silent SHORT_MS since).
+   * `lastMs` of open connections must be current.
+   */
+  pattern(nowMs: number, shortMs: number): { concurrent: boolean; short: number } {
+    const spans = this.recent.filter((r) => r.firstMs <= nowMs).map((r) => [r.firstMs, Math.min(r.lastMs, nowMs)]);
+    let concurrent = false;
+    for (let i = 0; i < spans.length && !concurrent; i++) {
+      for (let j = i + 1; j < spans.length; j++) {
+        if (spans[i][0] < spans[j][1] && spans[j][0] < spans[i][1]) {
+          concurrent = true;
+          break;
+        }
+      }
+    }
+    let short = 0;
+    for (const [a, b] of spans) if (b - a < shortMs && nowMs - b > shortMs) short++;
+    return { concurrent, short };
   }
 }
 

@@ -34,9 +34,10 @@ interface Tracked {
  *   per connection (obfs4-shape.ts, from the opaque-stream fact): seen from the SYN, the client speaks
  *     first, both sides' first data are fully random (none of Wu et al.'s exemptions), the handshakes
  *     fit obfs4's 141..8192 bytes (and not both BitTorrent MSE's <= 608), data follows;
- *   per host and server (hosts/obfs4-candidates.ts): such a connection has lasted LONG_LIVED_MS (at
- *     its end, or on the packet clock while it is still open), no two were ever open at once, fewer
- *     than SHORT_LIMIT ended within SHORT_MS, and the address:port never spoke TLS/HTTP/QUIC.
+ *   per host and server (hosts/obfs4-candidates.ts): such a connection has lasted LONG_LIVED_MS (on
+ *     the packet clock while it is still open, or at its end), no two of the last few overlapped in
+ *     time, fewer than SHORT_LIMIT were short (over within SHORT_MS, silent SHORT_MS since), and the
+ *     address:port spoke no TLS/HTTP/QUIC once it had obfs4-shaped connections.
  * Confidence: medium for one long-lived connection; high with a second obfs4-shaped connection to
  * the same server over time, or when the server is a listed bridge (then severity high too, and the
  * alert names the bridge list). Shadowsocks-like proxies (many short connections, several at once) are
@@ -121,10 +122,14 @@ export class TorObfs4Detector implements Detector {
 
   private decide(t: Tracked, at: EventTime, ctx: DetectContext): void {
     const s = t.server;
-    if (s.alerted || s.explained || s.concurrent || s.longLived === 0) return;
-    let short = 0;
-    for (const r of s.recent) if (!r.open && r.lastMs - r.firstMs < SHORT_MS) short++;
-    if (short >= SHORT_LIMIT) return;
+    if (s.alerted || s.explained || s.longLived === 0) return;
+    // Open connections' last packet times, as of now.
+    for (const r of s.recent) {
+      const open = r.open ? this.tracked.get(r.flowId) : undefined;
+      if (open) r.lastMs = open.flow.lastMs;
+    }
+    const { concurrent, short } = s.pattern(ctx.nowMs, SHORT_MS);
+    if (concurrent || short >= SHORT_LIMIT) return;
     const flow = t.flow;
     const bridge = this.intel.current.bridges.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, flow.bPort);
     const repeated = s.candidates >= 2;
