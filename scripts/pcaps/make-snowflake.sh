@@ -8,7 +8,8 @@
 #                    3. ICE connectivity checks and the DTLS handshake (pion/dtls) with the proxy the
 #                       broker matched, 203.0.113.80.
 #                    The proxy's relay (a WebSocket sink) carries nothing further: there is no Snowflake
-#                    server behind it, so tor keeps asking the broker for new proxies (more rendezvous).
+#                    server behind it, so tor keeps asking the broker for new proxies (more rendezvous);
+#                    the capture is cut to its first 8 seconds (editcap), which hold the first round.
 #
 # Lab only: our own DNS (dnsmasq, no upstream), broker (pt_lab.py snowflake-broker, TLS with a
 # throwaway CA the Go programs trust through SSL_CERT_FILE), STUN server (coturn) and proxy; tor in a
@@ -116,3 +117,10 @@ if (( n_dtls == 0 )); then
   tail -30 "$TW_TMP/proxy.log" >&2 || true
   tw_die "no DTLS handshake between the client and the proxy"
 fi
+# Keep the first 8 seconds: the three phases take about one; later proxies only repeat them.
+first=$(capinfos -a -S -T -r "$TW_OUT/snowflake.pcap" | awk -F'\t' '{print $2}')
+until=$(date -u -d "@$(( ${first%.*} + 8 ))" +%Y-%m-%dT%H:%M:%SZ)
+editcap -B "$until" "$TW_OUT/snowflake.pcap" "$TW_TMP/snowflake-cut.pcap"
+mv -f "$TW_TMP/snowflake-cut.pcap" "$TW_OUT/snowflake.pcap"
+chmod 0644 "$TW_OUT/snowflake.pcap"
+tw_log "kept the first 8 s: $(capinfos -c -M "$TW_OUT/snowflake.pcap" | awk -F': *' '/Number of packets/ {print $2}') packets"
