@@ -35,7 +35,8 @@ parsed here with its own bridge-line reader. The rules, as the README states the
                  packet or a 50 ms pause; the shape holds when >= 20 requests, >= 30 s since the hello, at
                  least half the requests carried <= 1500 bytes, no pause between requests over 10 s and
                  none since the last -> alert (high) at that packet; otherwise at the flow's end an alert
-                 (severity low, confidence low) timed at the ClientHello.
+                 (severity low, confidence low) timed at the ClientHello, unless the name is only a front
+                 of past meek lines (those need the shape).
 """
 from __future__ import annotations
 
@@ -90,10 +91,12 @@ def host_of(url: str) -> str | None:
 class BridgeIntel:
     endpoints: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)   # (ip, port) -> (transport, status)
     names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)            # name -> [(transport, role)]
+    past_meek_fronts: set = field(default_factory=set)                                # fronts only past meek lines give
 
 
 def load_bridges() -> BridgeIntel:
     bi = BridgeIntel()
+    meek_front_status: dict[str, set] = {}
     for line, status in builtin_entries():
         tok = line.split()
         transport, addr = tok[0].lower(), tok[1]
@@ -111,8 +114,11 @@ def load_bridges() -> BridgeIntel:
                 h = host_of(part) if part else None
                 if h:
                     bi.names.setdefault(h, []).append((transport, role))
+                    if transport in ("meek", "meek_lite") and role == "front":
+                        meek_front_status.setdefault(h, set()).add(status)
     for name, transport, role in builtin_rendezvous():
         bi.names.setdefault(name, []).append((transport, role))
+    bi.past_meek_fronts = {h for h, st in meek_front_status.items() if st == {"past"}}
     return bi
 
 
@@ -327,7 +333,7 @@ class Deriver:
             if f.last - f.first >= LONG_S:
                 self.obfs4_decide(f, f.last_s)
         for f in self.flows.values():
-            if f.meek and not f.meek["fired"]:
+            if f.meek and not f.meek["fired"] and not f.meek["past_front"]:
                 a = self.base(f, "tor-meek", f.meek["hello"])
                 a["torwatch.confidence"] = "low"
                 a["torwatch.severity"] = "low"
@@ -393,8 +399,10 @@ class Deriver:
                 self.rendezvous(f.src[0], sni[0], when)
                 hits = [r for t_, r in self.name_entries(sni[0]) if t_ in ("meek", "meek_lite") and r in ("front", "broker")]
                 if hits and len(sni[0]) <= 253:
+                    n = expected_app.normalise(sni[0])
+                    past_front = "broker" not in hits and n in self.bi.past_meek_fronts
                     f.meek = {"start": now, "hello": when, "sni": sni[0], "requests": 0, "small": 0, "burst": 0,
-                              "last_client": now, "last_dir": 0, "max_gap": 0.0, "fired": False}
+                              "last_client": now, "last_dir": 0, "max_gap": 0.0, "fired": False, "past_front": past_front}
         if row["http.request.method"]:
             self.explained.append((now, (f.src[0], f.dst[0], f.dst[1])))
             for h in vals(row, "http.host")[:1]:

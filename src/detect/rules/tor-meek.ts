@@ -49,9 +49,10 @@ interface Watch {
  * tor-meek (seed 001, SPEC.md): TLS whose SNI is one of meek's front domains or broker hosts (Tor
  * Browser's meek lines, current and past, and --bridges), then meek's shape on the same connection
  * (many small client requests at a steady poll rhythm over a long connection: high confidence, the
- * rule's high severity). A connection to such a name that ends without the shape is reported at its
- * end with severity low: the SNI alone (a front domain is an ordinary website, ajax.aspnetcdn.com a
- * busy CDN). Flow-local: the name and the shape are facts of one connection.
+ * rule's high severity). A connection to the current front or a meek server name that ends without
+ * the shape is reported at its end with severity low: the SNI alone (a front domain is an ordinary
+ * website). Past fronts (ajax.aspnetcdn.com, a0.awsstatic.com: busy CDNs that meek no longer uses)
+ * alert only with the shape. Flow-local: the name and the shape are facts of one connection.
  */
 export class TorMeekDetector implements Detector {
   readonly name = 'tor-meek';
@@ -63,8 +64,9 @@ export class TorMeekDetector implements Detector {
   onAppEvent(flow: Flow, ev: AppEvent, at: EventTime, ctx: DetectContext): void {
     if (ev.kind !== 'tls-client-hello' || ev.sni === undefined || ev.sni.length > 253 || !ctx.enabled(this.rule.index)) return;
     const n = normaliseHostname(ev.sni);
-    const entry = this.intel.current.bridges.name(n)?.find((e) => (e.transport === 'meek' || e.transport === 'meek_lite') && (e.role === 'front' || e.role === 'broker'));
-    if (!entry) return;
+    const meek = this.intel.current.bridges.name(n)?.filter((e) => (e.transport === 'meek' || e.transport === 'meek_lite') && (e.role === 'front' || e.role === 'broker'));
+    if (!meek?.length) return;
+    const entry = meek.find((e) => e.status === 'current') ?? meek[0];
     if (this.watched.size >= MAX_WATCHED) this.watched.delete(this.watched.keys().next().value!);
     this.watched.set(flow.id, {
       entry, sni: ev.sni, tls: tlsFactsOf(ev), tsSec: at.tsSec, tsNsec: at.tsNsec, packet: at.packet, startMs: ctx.nowMs,
@@ -97,6 +99,9 @@ export class TorMeekDetector implements Detector {
     const w = this.watched.get(flow.id);
     if (!w) return;
     this.watched.delete(flow.id);
+    // The name alone counts for the current meek front and for meek server names; a front meek no
+    // longer uses (ajax.aspnetcdn.com, a0.awsstatic.com: busy CDNs) needs the shape.
+    if (w.entry.role === 'front' && w.entry.status === 'past') return;
     this.closeBurst(w);
     this.fire(flow, w, { tsSec: w.tsSec, tsNsec: w.tsNsec, packet: w.packet }, ctx, false);
   }
