@@ -399,8 +399,7 @@ class Deriver:
                 self.rendezvous(f.src[0], sni[0], when)
                 hits = [r for t_, r in self.name_entries(sni[0]) if t_ in ("meek", "meek_lite") and r in ("front", "broker")]
                 if hits and len(sni[0]) <= 253:
-                    n = expected_app.normalise(sni[0])
-                    past_front = "broker" not in hits and n in self.bi.past_meek_fronts
+                    past_front = "broker" not in hits and expected_app.normalise(sni[0]) in self.bi.past_meek_fronts
                     f.meek = {"start": now, "hello": when, "sni": sni[0], "requests": 0, "small": 0, "burst": 0,
                               "last_client": now, "last_dir": 0, "max_gap": 0.0, "fired": False, "past_front": past_front}
         if row["http.request.method"]:
