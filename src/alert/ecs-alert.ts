@@ -368,6 +368,7 @@ function transportFields(x: NonNullable<Detection['transport']>): Record<string,
   if (x.listDate) t.list_date = x.listDate;
   if (x.fingerprint) t.fingerprint = x.fingerprint;
   if (x.evidence?.length) t.evidence = x.evidence;
+  if (x.times && Object.keys(x.times).length) t.times = x.times;
   if (x.details && Object.keys(x.details).length) t.details = x.details;
   return t;
 }

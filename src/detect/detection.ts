@@ -114,8 +114,10 @@ export interface TransportFacts {
   listDate?: string;
   /** The bridge's identity fingerprint, when the list gives it. */
   fingerprint?: string;
-  /** What was seen, in the order it was seen (one short phrase each). */
+  /** What was seen, in the order it was seen (one short phrase each; no absolute times: see `times`). */
   evidence?: string[];
+  /** When each piece of evidence was seen (ISO 8601), by name: packet times, kept apart from the facts. */
+  times?: Record<string, string>;
   /** Figures behind the decision (flows, seconds, sizes), by name. */
   details?: Record<string, string | number | boolean | string[] | number[]>;
 }

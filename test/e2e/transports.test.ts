@@ -66,7 +66,8 @@ describe('what the transport alerts say', () => {
     });
     expect(field(a, 'torwatch.dtls.ja4')).toMatch(/^dd2i060600_[0-9a-f]{12}_[0-9a-f]{12}$/);
     expect(field(a, 'torwatch.dtls.ja4s')).toMatch(/^dd20400_c02b_[0-9a-f]{12}$/);
-    expect(String(a.message)).toMatch(/^10\.6\.6\.10 used Snowflake: rendezvous \(vuejs\.org\), STUN to ICE server stun\.voipgate\.com, pion WebRTC DTLS with 203\.0\.113\.80:\d+ within \d+ s; a Snowflake client \(Tor\)$/);
+    expect(String(a.message)).toMatch(/^10\.6\.6\.10 used Snowflake: rendezvous \(vuejs\.org\), STUN to ICE server stun\.voipgate\.com, pion WebRTC DTLS with 203\.0\.113\.80:\d+, within 5 minutes; a Snowflake client \(Tor\)$/);
+    expect(Object.keys(field(a, 'torwatch.transport.times') as object)).toEqual(['rendezvous', 'stun', 'dtls']);
   });
 
   it('tor-meek: high with the polling shape, low on the SNI alone; tor-bridge on the built-in bridge', async () => {

@@ -342,6 +342,9 @@ export function stable(a: Record<string, unknown>, opts: { linkBytesDiffer?: boo
   for (const k of ['id', 'start', 'end', 'duration', 'created', 'ingested']) delete c.event?.[k];
   delete c.observer?.ingress;
   delete c.torwatch?.input;
+  // Packet times inside the transport rules' evidence (tor-snowflake's phases, tor-obfs4's first connection).
+  delete (c.torwatch?.transport as Record<string, unknown> | undefined)?.times;
+  delete ((c.torwatch?.transport as Record<string, Record<string, unknown>> | undefined)?.details)?.span_ms;
   return JSON.stringify(sortKeys(c));
 }
 

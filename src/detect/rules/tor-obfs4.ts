@@ -7,7 +7,7 @@ import type { Finding, TransportFacts } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
 import type { Obfs4FlowRecord, Obfs4Server } from '../hosts/obfs4-candidates.js';
 import { OBFS4_HANDSHAKE_MAX, OBFS4_HANDSHAKE_MIN, obfs4Shape } from './obfs4-shape.js';
-import { bridgeFacts, listWords } from './tor-bridge.js';
+import { bridgeFacts, listWords } from './bridge-facts.js';
 
 const TCP = 6;
 /** A connection that has lasted this long is a channel, not a request (Tor keeps its bridge channel for hours). */
@@ -138,7 +138,7 @@ export class TorObfs4Detector implements Detector {
     const evidence = [
       `fully random first data both ways (none of Wu et al.'s exemptions)`,
       `client handshake ${t.record.clientHandshake} B and server handshake ${t.record.serverHandshake} B (obfs4: ${OBFS4_HANDSHAKE_MIN}-${OBFS4_HANDSHAKE_MAX})`,
-      `connection open ${lived} s`,
+      `connection open at least ${LONG_LIVED_MS / 1000} s`,
       `${s.candidates} obfs4-shaped connection(s) to ${s.display}, never two at once`,
     ];
     if (bridge) evidence.push(`${s.display} is a listed Tor bridge (${bridge.line.transport}; ${listWords(bridge)})`);
@@ -153,8 +153,8 @@ export class TorObfs4Detector implements Detector {
       connections_to_server: s.candidates,
       long_lived_connections: s.longLived,
       other_opaque_connections: s.otherOpaque,
-      first_seen: new Date(s.firstMs).toISOString(),
     };
+    transport.times = { first_connection: new Date(s.firstMs).toISOString(), decided: new Date(ctx.nowMs).toISOString() };
     const what = bridge ? 'a Tor bridge' : 'probably a Tor obfs4 bridge';
     const d: Finding = {
       rule: this.rule,
@@ -162,7 +162,7 @@ export class TorObfs4Detector implements Detector {
       tsSec: at.tsSec,
       tsNsec: at.tsNsec,
       packet: at.packet,
-      message: `${flow.srcIp()} kept an obfs4-style fully encrypted connection to ${s.display} open ${lived} s (${repeated ? `${s.candidates} such connections over time, ` : ''}random from the first byte, handshakes ${t.record.clientHandshake}/${t.record.serverHandshake} B): ${what}`,
+      message: `${flow.srcIp()} kept an obfs4-style fully encrypted connection to ${s.display} open ${LONG_LIVED_MS / 1000} s or more (${repeated ? `${s.candidates} such connections over time, ` : ''}random from the first byte, handshakes ${t.record.clientHandshake}/${t.record.serverHandshake} B): ${what}`,
       severity: bridge ? 'high' : undefined,
       confidence: bridge || repeated ? 'high' : 'medium',
       labels: { tor_transport: 'obfs4', tor_obfs4_evidence: bridge ? 'shape+bridge-list' : repeated ? 'shape+repeated' : 'shape+long-lived' },

@@ -178,9 +178,17 @@ export class TorSnowflakeDetector implements Detector {
     const host = side === 'a' ? flow.srcIp() : flow.dstIp();
     const iso = (ms: number): string => new Date(ms).toISOString();
     const evidence: string[] = [];
-    if (r) evidence.push(`${iso(r.ms)} rendezvous: ${howWords(r.how)} ${r.name} (Snowflake ${r.role}${r.list === 'builtin' ? ', Tor Browser\'s lines' : `, ${r.list}`})`);
-    if (s) evidence.push(`${iso(s.ms)} STUN Binding to ${s.name ?? '?'} ${s.server} (a Snowflake ICE server)${s.mapped ? `, which saw the host as ${s.mapped}` : ''}`);
-    evidence.push(`${iso(d.ms)} WebRTC DTLS with ${d.peer} after ICE checks, the host sending pion/dtls's ${d.hello === 'server' ? 'ServerHello (Snowflake client)' : 'ClientHello'}`);
+    const times: Record<string, string> = {};
+    if (r) {
+      evidence.push(`rendezvous: ${howWords(r.how)} ${r.name} (Snowflake ${r.role}${r.list === 'builtin' ? ', Tor Browser\'s lines' : `, ${r.list}`})`);
+      times.rendezvous = iso(r.ms);
+    }
+    if (s) {
+      evidence.push(`STUN Binding to ${s.name ?? '?'} ${s.server} (a Snowflake ICE server)${s.mapped ? `, which saw the host as ${s.mapped}` : ''}`);
+      times.stun = iso(s.ms);
+    }
+    evidence.push(`WebRTC DTLS with ${d.peer} after ICE checks, the host sending pion/dtls's ${d.hello === 'server' ? 'ServerHello (Snowflake client)' : 'ClientHello'}`);
+    times.dtls = iso(d.ms);
     const role = d.hello === 'server' ? 'a Snowflake client (Tor)' : 'pion/dtls as DTLS client: a standalone Snowflake proxy, or a client whose proxy took the server role';
     const finding: Finding = {
       rule: this.rule,
@@ -188,14 +196,16 @@ export class TorSnowflakeDetector implements Detector {
       tsSec: at.tsSec,
       tsNsec: at.tsNsec,
       packet: at.packet,
-      message: `${host} used Snowflake: ${[r ? `rendezvous (${r.name})` : undefined, s ? `STUN to ICE server ${s.name ?? s.server}` : undefined, `pion WebRTC DTLS with ${d.peer}`].filter(Boolean).join(', ')} within ${Math.round(spanMs(r, s, d) / 1000)} s; ${role}`,
+      message: `${host} used Snowflake: ${[r ? `rendezvous (${r.name})` : undefined, s ? `STUN to ICE server ${s.name ?? s.server}` : undefined, `pion WebRTC DTLS with ${d.peer}`].filter(Boolean).join(', ')}, within ${SNOWFLAKE_WINDOW_MS / 60_000} minutes; ${role}`,
       confidence: score >= 3 ? 'high' : 'medium',
       labels: { tor_transport: 'snowflake', tor_snowflake_phases: [r ? 'rendezvous' : '', s ? 'stun' : '', 'dtls'].filter(Boolean).join('+'), tor_snowflake_role: d.hello === 'server' ? 'client' : 'dtls-client' },
       transport: {
         name: 'snowflake',
         list: r?.list,
         evidence,
+        times,
         details: {
+          span_ms: Math.round(spanMs(r, s, d)),
           phases: [r ? 'rendezvous' : '', s ? 'stun' : '', 'dtls'].filter(Boolean),
           ...(r ? { rendezvous_name: r.name, rendezvous_seen_in: r.how } : {}),
           ...(s ? { ice_server: s.server, ...(s.name ? { ice_server_name: s.name } : {}) } : {}),
