@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Derive the expected alerts of each regression capture.
 
-tor-port-private is derived here; the app-layer rules (tor-hostname, torrent-hostname,
-tor-link-fingerprint) and destination.domain in scripts/pcaps/expected_app.py, and the BitTorrent
-rules (torrent-peer, torrent-dht, torrent-tracker, torrent-lsd) in scripts/pcaps/expected_bt.py, the
-same way: facts from tshark, rules as SPEC.md states them.
+tor-port-private is derived here; the app-layer rules (tor-hostname, torrent-hostname, tor-software,
+tor-link-fingerprint) and destination.domain in scripts/pcaps/expected_app.py, the BitTorrent rules
+(torrent-peer, torrent-dht, torrent-tracker, torrent-lsd) in scripts/pcaps/expected_bt.py, and the
+bridge and pluggable-transport rules (tor-bridge, tor-obfs4, tor-snowflake, tor-meek) in
+scripts/pcaps/expected_transport.py, the same way: facts from tshark, rules as SPEC.md and the README
+state them.
 
 The packet facts come from tshark (Wireshark 4.0 dissectors, IPv4 reassembly on,
 its Community ID post-dissector enabled), not from torwatch. This script only
@@ -48,6 +50,7 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import expected_app  # noqa: E402  (next to this script)
 import expected_bt  # noqa: E402
+import expected_transport  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PCAPS = os.path.join(ROOT, "pcaps")
@@ -191,6 +194,7 @@ def expected_alerts(path: str) -> list[dict[str, object]]:
         if dom:
             a["destination.domain"] = dom
     alerts += bt
+    alerts += expected_transport.transport_alerts(path, iso_time, digits, extra["answers"])
     alerts.sort(key=lambda a: (str(a["@timestamp"]), str(a["rule.id"])))
     return alerts
 

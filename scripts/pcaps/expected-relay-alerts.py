@@ -13,7 +13,8 @@ for those captures from:
   - the rules as SPEC.md and the issue state them, with the default home-net
     (RFC 1918 + fc00::/7):
       tor-relay: a side is a listed relay in the consensus in force at the flow's
-        first packet (latest valid-after <= t, used up to 24 h past valid-until);
+        first packet (latest valid-after <= t, used up to 24 h past valid-until; before
+        the first, that one within an hour of its valid-after);
         a home-net relay -> internal_relay; else the responder outside home-net
         -> client_to_relay; else an initiator outside home-net -> relay_to_internal.
         Confidence high when that side's port is the relay's ORPort/DirPort.
@@ -41,6 +42,8 @@ _spec.loader.exec_module(ea)  # type: ignore[union-attr]
 
 HOME = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")]
 GRACE_S = 24 * 3600
+# --relays-early-grace's default: the earliest consensus also applies this long before its valid-after.
+EARLY_S = 3600
 
 
 def tor_time(s: str) -> float:
@@ -82,7 +85,9 @@ def in_force(snaps: list[dict], t: float) -> dict | None:
     for s in snaps:
         if s["va"] <= t:
             best = s
-    return best if best is not None and t <= best["vu"] + GRACE_S else None
+    if best is None:
+        return snaps[0] if snaps and snaps[0]["va"] - t <= EARLY_S else None
+    return best if t <= best["vu"] + GRACE_S else None
 
 
 def lookup(snap: dict | None, ip: str, port: int) -> dict | None:

@@ -10,6 +10,8 @@ certificate bytes tshark extracts. The rules are applied as SPEC.md states them:
                     or a tor2web domain (the list is read from src/detect/rules/tor2web-domains.ts,
                     the one place it is kept); case-insensitive, one trailing dot ignored.
   torrent-hostname  such a name containing torrent, vuze or azureus.
+  tor-software      such a name that is dist.torproject.org, archive.torproject.org, aus1.torproject.org,
+                    bridges.torproject.org or starts with snowflake-broker.
   both              also a flow whose responder address a DNS answer earlier in the capture gave
                     for a matching name (the asked name), at the flow's first packet.
   tor-link-fingerprint  per TLS connection: the leaf certificate is www.<8-20 base32>.net issued by
@@ -77,7 +79,16 @@ def torrent_match(name: str) -> bool:
     return any(w in n for w in TORRENT_WORDS)
 
 
-HOSTNAME_RULES = (("tor-hostname", tor_match), ("torrent-hostname", torrent_match))
+SOFTWARE_HOSTS = {"dist.torproject.org", "archive.torproject.org", "aus1.torproject.org", "bridges.torproject.org"}
+
+
+def software_match(name: str) -> bool:
+    """tor-software: the Tor Project's download, update-check and bridge hosts, any snowflake-broker.* name."""
+    n = normalise(name)
+    return n in SOFTWARE_HOSTS or n.startswith("snowflake-broker.")
+
+
+HOSTNAME_RULES = (("tor-hostname", tor_match), ("torrent-hostname", torrent_match), ("tor-software", software_match))
 
 
 def host_of_authority(a: str) -> str:

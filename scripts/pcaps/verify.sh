@@ -43,6 +43,11 @@ bt-mse.pcap|pcap|ether|d4c3b2a1|tcp.dstport==51413 && tcp.len>=96;;http.request.
 bt-ipv6.pcap|pcap|ether|d4c3b2a1|ipv6 && bittorrent.protocol.name;;ipv6 && udp.dstport==6969;;ipv6 && bt-dht
 bt-midstream.pcap|pcap|ether|d4c3b2a1|tcp.srcport==51413 && tcp.len>1000;;http.request.uri contains "info_hash="
 bt-negatives.pcap|pcap|ether|d4c3b2a1|tcp.dstport==5201;;udp.dstport==5001;;udp.dstport==6881;;dns;;http.request.uri contains "announce"
+obfs4-bridges.pcap|pcap|ether|d4c3b2a1|ip.dst==198.51.100.40 && tcp.dstport==37219 && tcp.len>1000;;ip.dst==198.51.100.41 && tcp.dstport==443 && tcp.len>1000 && !tls.handshake.type
+obfs4-builtin-bridge.pcap|pcap|ether|d4c3b2a1|ip.dst==192.95.36.142 && tcp.dstport==443 && tcp.flags.syn==1
+snowflake.pcap|pcap|ether|d4c3b2a1|dns.qry.name=="vuejs.org";;tls.handshake.extensions_server_name=="vuejs.org";;stun.type==0x0001 && ip.dst==203.0.113.70;;stun.att.type==0x0006;;dtls.handshake.type==1 && dtls.handshake.extensions_supported_group==0x001d;;dtls.handshake.type==2
+meek.pcap|pcap|ether|d4c3b2a1|dns.qry.name=="www.phpmyadmin.net";;tls.handshake.extensions_server_name=="www.phpmyadmin.net" && ip.src==10.7.7.10;;tls.handshake.extensions_server_name=="www.phpmyadmin.net" && ip.src==10.7.7.11
+fet-negatives.pcap|pcap|ether|d4c3b2a1|tls.handshake.extensions.supported_version==0x0304;;tcp.dstport==8443 && tls.handshake.type==1;;http.request;;ssh.protocol;;tcp.dstport==8388 && tcp.len>0;;tcp.dstport==8389 && tcp.len>0;;tcp.dstport==9999 && tcp.len>0;;udp.dstport==51820
 EOF
 )
 

@@ -360,6 +360,33 @@ function torwatchFields(d: Detection, f: Flow, severity: string): Record<string,
   const details = d.indicators?.filter((m) => m.details).map((m) => ({ value: m.value, ...m.details }));
   if (details?.length) t.indicators = details;
   if (d.bittorrent) t.bittorrent = bittorrentFields(d.bittorrent);
+  if (d.transport) t.transport = transportFields(d.transport);
+  if (d.dtls) {
+    const x = d.dtls;
+    t.dtls = {
+      ...(x.ja4 ? { ja4: x.ja4 } : {}),
+      ...(x.ja4s ? { ja4s: x.ja4s } : {}),
+      ...(x.version ? { version: x.version } : {}),
+      ...(x.ciphers ? { client_ciphers: x.ciphers } : {}),
+      ...(x.groups ? { client_groups: x.groups } : {}),
+      ...(x.serverCipher ? { server_cipher: x.serverCipher } : {}),
+      ...(x.serverExtensions ? { server_extensions: x.serverExtensions } : {}),
+      ...(x.implementation ? { implementation: x.implementation } : {}),
+    };
+  }
+  return t;
+}
+
+/** torwatch.transport: a bridge or pluggable transport (ECS has no fields for it). */
+function transportFields(x: NonNullable<Detection['transport']>): Record<string, unknown> {
+  const t: Record<string, unknown> = { name: x.name };
+  if (x.list) t.list = x.list;
+  if (x.listStatus) t.list_status = x.listStatus;
+  if (x.listDate) t.list_date = x.listDate;
+  if (x.fingerprint) t.fingerprint = x.fingerprint;
+  if (x.evidence?.length) t.evidence = x.evidence;
+  if (x.times && Object.keys(x.times).length) t.times = x.times;
+  if (x.details && Object.keys(x.details).length) t.details = x.details;
   return t;
 }
 

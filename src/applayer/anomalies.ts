@@ -67,6 +67,14 @@ export const APP_ANOMALIES = [
   'bittorrent.bad_lsd',
   /** A tracker's HTTP response that could not be read: status line, framing, compression or body. */
   'bittorrent.bad_tracker_response',
+  // STUN, DTLS (WebRTC)
+  /** A STUN message whose attributes run past its length. */
+  'stun.malformed',
+  /** A datagram that should start with a plaintext DTLS record does not. */
+  'dtls.bad_record',
+  /** A DTLS handshake fragment that lies about its lengths, or a ClientHello that cannot be put together. */
+  'dtls.bad_handshake',
+  'dtls.bad_client_hello',
   // generic
   /** An exception inside an app-layer parser (a bug): caught so it never escapes the stage. */
   'applayer.internal_error',
@@ -96,6 +104,8 @@ export const APP_STATS = [
   'http_requests',
   'quic_initials_decrypted',
   'quic_client_hellos',
+  'stun_messages',
+  'dtls_client_hellos',
   'stream_depth_reached',
   'ip_fragments_skipped',
   /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */

@@ -53,12 +53,51 @@ export type AppEvent =
    */
   | { kind: 'opaque-stream'; firstDir: number; flights: number[]; bytes: [number, number]; first: [PayloadStats | undefined, PayloadStats | undefined]; synSeen: number; complete: boolean }
   /**
+   * A STUN message on a UDP flow (a WebRTC flow multiplexes STUN and DTLS, RFC 7983): its class
+   * (0 request, 1 indication, 2 success, 3 error) and method (1 = Binding), whether it carries ICE's
+   * connectivity-check attributes (USERNAME, PRIORITY, ICE-CONTROLLING...), the reflexive address a
+   * server reported ("ip:port"), and SOFTWARE (at most 128 bytes, escaped, marked when cut). The first
+   * message of each (direction, class, ice) kind on a flow is reported, at most a few per flow.
+   */
+  | { kind: 'stun-message'; dir: number; cls: number; method: number; ice: boolean; mapped?: string; software?: string }
+  | DtlsClientHelloEvent
+  /**
+   * The DTLS ServerHello answering a flow's ClientHello: the negotiated version and cipher, the
+   * extension types in wire order, and its JA4S-style fingerprint ('d' protocol letter). WebRTC's
+   * answerer usually takes the DTLS client role, so on a Snowflake client's flow this is the client's
+   * own (pion/dtls) message. `afterStun`/`iceChecks` as for the ClientHello.
+   */
+  | { kind: 'dtls-server-hello'; dir: number; version: number; cipher: number; extensions: number[]; ja4s: string; afterStun: boolean; iceChecks: boolean }
+  /**
    * Not from a parser: the detect stage's host state says the flow's responder address was answered by
    * DNS earlier for this name (still live). Told to detectors when the flow starts.
    */
   | { kind: 'resolved-destination'; name: string }
   /** BitTorrent: peer wire, uTP, DHT, trackers, LSD (bittorrent/events.ts). */
   | BitTorrentEvent;
+
+/**
+ * A DTLS ClientHello (WebRTC's media and data channels, or plain DTLS): what it offered, in wire order
+ * (GREASE included; the JA4 leaves it out), with JA4's DTLS form (protocol letter 'd'). `afterStun`:
+ * the same flow carried STUN before it; `iceChecks`: some of that STUN was ICE connectivity checks
+ * (WebRTC's way of opening a peer-to-peer path). Plain data, one per flow.
+ */
+export interface DtlsClientHelloEvent {
+  kind: 'dtls-client-hello';
+  dir: number;
+  /** legacy_version: 0xfefd DTLS 1.2, 0xfeff DTLS 1.0. */
+  version: number;
+  ciphers: number[];
+  extensions: number[];
+  groups: number[];
+  /** supported_versions (DTLS 1.3 clients), GREASE removed. */
+  versions: number[];
+  sni?: string;
+  alpn: string[];
+  ja4: string;
+  afterStun: boolean;
+  iceChecks: boolean;
+}
 
 /** One A/AAAA record of a DNS answer: the address as four 32-bit words (IPv4 in words[3]). */
 export interface DnsAddressRecord {

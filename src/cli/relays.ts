@@ -15,7 +15,7 @@ import { addOptions, settingsFrom } from './settings-from-cli.js';
 import { torwatchVersion } from './version.js';
 
 /** The options that mean something to the relays subcommands (all others are still accepted in --config). */
-const RELAY_KEYS = new Set(['relays', 'relays-cache', 'relays-stale-grace', 'relays-max-age', 'log-level']);
+const RELAY_KEYS = new Set(['relays', 'relays-cache', 'relays-stale-grace', 'relays-early-grace', 'relays-max-age', 'log-level']);
 const relayOptions = (): OptionSpec[] => COMMON_OPTIONS.filter((o) => RELAY_KEYS.has(o.key));
 
 async function setup(cmd: Command): Promise<{ settings: Settings; log: Logger; cache: RelayCache }> {
@@ -37,7 +37,7 @@ async function relaySet(settings: Settings, log: Logger, cache: RelayCache): Pro
     sources = DEFAULT_RELAY_URLS.map((u) => loadCachedUrl(u, cache)).filter((s): s is ParsedSource => s !== undefined);
     if (!sources.length) throw new UserError(`no relay set: give --relays, or run 'torwatch relays update' first (cache: ${cache.dir})`);
   }
-  return new RelaySet(sources, { graceMs: settings.relaysStaleGraceMs, maxAgeMs: settings.relaysMaxAgeMs });
+  return new RelaySet(sources, { graceMs: settings.relaysStaleGraceMs, maxAgeMs: settings.relaysMaxAgeMs, earlyGraceMs: settings.relaysEarlyGraceMs });
 }
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString().replace('.000Z', 'Z'));
@@ -156,8 +156,8 @@ export function registerRelaysCommand(program: Command): void {
           at: iso(at),
           match: atMatch ? {
             roles: roleNames(atMatch.roles), nickname: atMatch.nickname, fingerprint: atMatch.fingerprint, orPort: atMatch.orPort, dirPort: atMatch.dirPort,
-            portMatch: atMatch.portMatch === PortMatch.OR ? 'orport' : atMatch.portMatch === PortMatch.Dir ? 'dirport' : 'none',
-            source: atMatch.source.name, listTime: iso(atMatch.listTimeMs), stale: atMatch.stale, relaysAtAddress: atMatch.relaysAtAddress,
+            portMatch: atMatch.portMatch === PortMatch.OR ? 'orport' : atMatch.portMatch === PortMatch.Dir ? 'dirport' : atMatch.portKnown ? 'none' : 'unknown',
+            source: atMatch.source.name, listTime: iso(atMatch.listTimeMs), listTimeFrom: atMatch.source.timeFrom, stale: atMatch.stale, early: atMatch.early, relaysAtAddress: atMatch.relaysAtAddress,
           } : null,
         } : {}),
       }, null, 2) + '\n');
@@ -177,7 +177,7 @@ export function registerRelaysCommand(program: Command): void {
     }
     if (at !== undefined) {
       out += atMatch
-        ? `at ${iso(at)}: ${roleNames(atMatch.roles).join('/')}${atMatch.nickname ? ` '${atMatch.nickname}'` : ''} per ${atMatch.source.name}${atMatch.stale ? ' (stale)' : ''}${port ? `; port ${port} is ${atMatch.portMatch === PortMatch.OR ? 'its ORPort' : atMatch.portMatch === PortMatch.Dir ? 'its DirPort' : 'not its ORPort/DirPort'}` : ''}\n`
+        ? `at ${iso(at)}: ${roleNames(atMatch.roles).join('/')}${atMatch.nickname ? ` '${atMatch.nickname}'` : ''} per ${atMatch.source.name}${atMatch.stale ? ' (stale)' : atMatch.early ? ' (before its valid-after, within the early grace)' : ''}${port ? `; port ${port} is ${atMatch.portMatch === PortMatch.OR ? 'its ORPort' : atMatch.portMatch === PortMatch.Dir ? 'its DirPort' : atMatch.portKnown ? 'not its ORPort/DirPort' : 'not known (the list has no ports)'}` : ''}\n`
         : `at ${iso(at)}: not a listed relay${set.timeline.length ? ' (or no snapshot in force then)' : ''}\n`;
     }
     process.stdout.write(out);

@@ -52,6 +52,11 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     apply: (s, v) => { s.intel.push(...v); return undefined; },
   },
   {
+    key: 'bridges', flags: '--bridges <path>', list: true,
+    help: "Tor bridge lines the organisation knows (a torrc's or Tor Browser's 'Bridge [transport] IP:PORT [FINGERPRINT] [k=v...]' lines, the keyword optional; any transport, IPv4/IPv6), added to the built-in list of Tor Browser's bridges; repeatable",
+    apply: (s, v) => { s.bridges.push(...v); return undefined; },
+  },
+  {
     key: 'home-net', flags: '--home-net <cidr,...>', list: true,
     help: 'the protected network (default: 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7)',
     apply: (s, v) => {
@@ -198,6 +203,11 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     key: 'relays-stale-grace', flags: '--relays-stale-grace <duration>', list: false,
     help: 'use a consensus this long past its valid-until, marking matches stale (default 24h)',
     apply: (s, v) => duration((ms) => { s.relaysStaleGraceMs = ms; })(v),
+  },
+  {
+    key: 'relays-early-grace', flags: '--relays-early-grace <duration>', list: false,
+    help: 'use the earliest consensus for flows this long before its valid-after, saying so in the alert (default 1h; 0 = never)',
+    apply: (s, v) => duration((ms) => { s.relaysEarlyGraceMs = ms; }, 0, 7 * 86_400_000)(v),
   },
   {
     key: 'relays-max-age', flags: '--relays-max-age <duration>', list: false,

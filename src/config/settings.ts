@@ -11,6 +11,8 @@ import { defaultCaptureSettings, type CaptureSettings } from './capture-settings
 export interface Settings {
   relays: string[];
   intel: string[];
+  /** Bridge lines the organisation knows (--bridges), added to the built-in list. */
+  bridges: string[];
   /** The protected network (--home-net): RFC 1918 + fc00::/7 by default. */
   homeNet: string[];
   output: string[];
@@ -42,6 +44,8 @@ export interface Settings {
   relaysRefreshMs: number;
   /** How long past valid-until a consensus still applies, marked stale (--relays-stale-grace). */
   relaysStaleGraceMs: number;
+  /** How long before the first consensus's valid-after it already applies, marked early (--relays-early-grace). */
+  relaysEarlyGraceMs: number;
   /** A relay set older than this draws a warning; undated lists this far from the traffic are stale (--relays-max-age). */
   relaysMaxAgeMs: number;
   /** Whole-request deadline of one relay-list fetch (--relays-fetch-timeout). */
@@ -56,6 +60,7 @@ export function defaultSettings(): Settings {
   return {
     relays: [],
     intel: [],
+    bridges: [],
     homeNet: [...DEFAULT_HOME_NET],
     output: [],
     rules: [],
@@ -75,6 +80,9 @@ export function defaultSettings(): Settings {
     relaysRefreshMs: 60 * 60_000,
     // Tor clients keep using a consensus up to 24 h past valid-until ("reasonably live").
     relaysStaleGraceMs: 24 * 3600_000,
+    // A consensus lists relays that were running when it was voted: one consensus period (an hour)
+    // before the first snapshot given, it still describes the network.
+    relaysEarlyGraceMs: 3600_000,
     // A consensus is valid for 3 h; an hourly-refreshed set older than that has missed refreshes.
     relaysMaxAgeMs: 3 * 3600_000,
     relaysFetchTimeoutMs: 60_000,

@@ -63,6 +63,7 @@ export const RULE_IDS = [
   'tor-relay', 'tor-exit', 'tor-port-private', 'tor-hostname', 'torrent-hostname', 'tor-link-fingerprint',
   'tor-bridge', 'tor-obfs4', 'tor-snowflake', 'tor-meek',
   'torrent-peer', 'torrent-dht', 'torrent-tracker', 'torrent-lsd',
+  'tor-software',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -178,6 +179,14 @@ const DEFS: Omit<RuleDef, 'index'>[] = [
     category: 'Torrent', severity: 'low', seed: '003',
     reference: 'https://www.bittorrent.org/beps/bep_0014.html',
     version: '1', threat: NO_MAPPING,
+  },
+  {
+    id: 'tor-software',
+    name: 'Tor software download, update check or bridge request',
+    description: "A DNS question, TLS/QUIC SNI or HTTP Host of the Tor Project's distribution and update hosts (dist.torproject.org, archive.torproject.org, aus1.torproject.org: Tor Browser's update check), its bridge distributor (bridges.torproject.org) or a Snowflake broker (snowflake-broker.*): the wire's view of seed 001's hunt for tor.exe. Low: evidence, not use.",
+    category: 'Tor', severity: 'low', seed: '001',
+    reference: 'https://www.torproject.org/download/',
+    version: '1', threat: PROXY,
   },
 ];
 

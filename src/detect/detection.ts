@@ -34,6 +34,10 @@ export interface Detection {
   http?: HttpFacts;
   /** BitTorrent facts (peer wire, DHT, tracker, LSD). */
   bittorrent?: BitTorrentFacts;
+  /** A Tor bridge or pluggable transport: which one, from which list, and the evidence (torwatch.transport.*). */
+  transport?: TransportFacts;
+  /** A DTLS ClientHello behind the detection (WebRTC, Snowflake): torwatch.dtls.* */
+  dtls?: DtlsFacts;
 }
 
 /** What a detector hands to `ctx.fire`: the engine adds the name of the input being read. */
@@ -148,4 +152,45 @@ export interface IndicatorMatch {
   modifiedAt?: string;
   /** Free-form facts about the indicator (roles, nickname, fingerprint, list age): torwatch.* */
   details?: Record<string, string | number | boolean | string[]>;
+}
+
+/**
+ * What a bridge or pluggable-transport rule found (tor-bridge, tor-obfs4, tor-snowflake, tor-meek). ECS
+ * has no fields for these; the alert builder puts them under torwatch.transport.
+ */
+export interface TransportFacts {
+  /** The transport: obfs4, meek_lite, snowflake, webtunnel, vanilla (a plain bridge), ... */
+  name: string;
+  /** The list that named the bridge or the name: 'builtin' (Tor Browser's) or a --bridges file. */
+  list?: string;
+  /** Built-in entries: in Tor Browser's newest list ('current') or only in older ones ('past'). */
+  listStatus?: 'current' | 'past';
+  /** When the list was compiled (built-in) or last modified (a file), ISO 8601. */
+  listDate?: string;
+  /** The bridge's identity fingerprint, when the list gives it. */
+  fingerprint?: string;
+  /** What was seen, in the order it was seen (one short phrase each; no absolute times: see `times`). */
+  evidence?: string[];
+  /** When each piece of evidence was seen (ISO 8601), by name: packet times, kept apart from the facts. */
+  times?: Record<string, string>;
+  /** Figures behind the decision (flows, seconds, sizes), by name. */
+  details?: Record<string, string | number | boolean | string[] | number[]>;
+}
+
+/** A DTLS ClientHello (RFC 6347 / 9147) as a fingerprint: JA4 with protocol 'd', and the lists it hashes. */
+export interface DtlsFacts {
+  /** JA4 of the ClientHello (protocol letter 'd'), when it was seen. */
+  ja4?: string;
+  /** JA4S-style fingerprint of the ServerHello, when it was seen. */
+  ja4s?: string;
+  /** DTLS version offered (legacy_version), as text: "1.2", "1.0". */
+  version?: string;
+  /** The ClientHello's cipher suites and supported groups in wire order, as 4-digit hex. */
+  ciphers?: string[];
+  groups?: string[];
+  /** The ServerHello's chosen cipher and extension types in wire order. */
+  serverCipher?: string;
+  serverExtensions?: number[];
+  /** The implementation the hello matches, when known ('pion' for Go's pion/dtls). */
+  implementation?: string;
 }

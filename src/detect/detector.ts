@@ -49,4 +49,12 @@ export interface Detector {
   onAppEvent?(flow: Flow, ev: AppEvent, at: EventTime, ctx: DetectContext): void;
   /** The flow left the table (timeout, eviction, end of input). */
   onFlowEnd?(flow: Flow, reason: FlowEndReason, ctx: DetectContext): void;
+  /**
+   * Decisions that wait for time to pass (a flow that has lasted long enough): the engine calls
+   * `onClock` once the pipeline clock reaches `clockDeadlineMs` (Infinity: nothing pending). Packet
+   * time, never wall time; the detector moves its own deadline.
+   */
+  readonly clockDeadlineMs?: number;
+  /** `at`: the packet being processed when the clock moved (packet 0 on live capture's idle tick). */
+  onClock?(nowMs: number, at: EventTime, ctx: DetectContext): void;
 }

@@ -43,6 +43,7 @@ export class DetectEngine implements DetectContext {
   private readonly packetHooks: Detector[];
   private readonly endHooks: Detector[];
   private readonly appHooks: Detector[];
+  private readonly clockHooks: Detector[];
 
   constructor(private readonly opts: DetectEngineOptions) {
     this.hosts = opts.hosts ?? new HostState();
@@ -51,6 +52,7 @@ export class DetectEngine implements DetectContext {
     this.packetHooks = opts.detectors.filter((d) => d.onPacket);
     this.endHooks = opts.detectors.filter((d) => d.onFlowEnd);
     this.appHooks = opts.detectors.filter((d) => d.onAppEvent);
+    this.clockHooks = opts.detectors.filter((d) => d.onClock);
   }
 
   /** Change which rules may fire (SIGHUP reload); flows that already alerted keep their marks. */
@@ -91,6 +93,7 @@ export class DetectEngine implements DetectContext {
   }
 
   onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
+    if (this.clockHooks.length) this.advance(this.nowMs, p.frame.tsSec, p.frame.tsNsec, p.frame.index);
     if (isNew) {
       const start = this.startHooks;
       for (let i = 0; i < start.length; i++) start[i].onFlowStart!(flow, p, this);
@@ -109,6 +112,15 @@ export class DetectEngine implements DetectContext {
     }
     const hooks = this.appHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i].onAppEvent!(flow, ev, at, this);
+  }
+
+  /** The pipeline clock moved to `nowMs` (a packet, or live capture's idle tick): detectors whose deadline passed decide. */
+  advance(nowMs: number, tsSec = Math.floor(nowMs / 1000), tsNsec = Math.round((nowMs % 1000) * 1e6), packet = 0): void {
+    const hooks = this.clockHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      const d = hooks[i];
+      if (nowMs >= (d.clockDeadlineMs ?? Infinity)) d.onClock!(nowMs, { tsSec, tsNsec, packet }, this);
+    }
   }
 
   onFlowEnd(flow: Flow, reason: FlowEndReason): void {

@@ -2,6 +2,11 @@ import type { Flow } from '../flow/flow.js';
 import type { IntelHolder } from '../intel/intel.js';
 import type { Detector } from './detector.js';
 import { relayIndicator } from './rules/relay-facts.js';
+import { TorBridgeDetector } from './rules/tor-bridge.js';
+import { TorMeekDetector } from './rules/tor-meek.js';
+import { TorObfs4Detector } from './rules/tor-obfs4.js';
+import { TorSnowflakeDetector } from './rules/tor-snowflake.js';
+import { TorSoftwareDetector } from './rules/tor-software.js';
 import { TorExitDetector } from './rules/tor-exit.js';
 import { TorHostnameDetector } from './rules/tor-hostname.js';
 import { TorLinkFingerprintDetector } from './rules/tor-link-fingerprint.js';
@@ -40,5 +45,11 @@ export function createDetectors(intel: IntelHolder): Detector[] {
     new TorrentTrackerDetector(),
     new TorrentLsdDetector(),
     new TorrentAssociationDetector(),
+    new TorBridgeDetector(intel),
+    new TorMeekDetector(intel),
+    new TorSoftwareDetector(),
+    // Host-level (scope 'host'): decided across a host's flows through ctx.hosts.
+    new TorObfs4Detector(intel),
+    new TorSnowflakeDetector(intel),
   ];
 }

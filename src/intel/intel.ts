@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { Flow } from '../flow/flow.js';
 import { AllowList } from './allow.js';
+import type { BridgeSet } from './bridges/bridge-set.js';
+import { loadBridges } from './bridges/load.js';
 import { defaultCacheDir, RelayCache } from './relays/cache.js';
 import { loadRelaySpec, type LoadContext } from './relays/load.js';
 import type { ParsedSource } from './relays/model.js';
@@ -18,6 +20,8 @@ export interface Intel {
   relays: RelaySet;
   indicators: IndicatorIndex;
   allow: AllowList;
+  /** Tor Browser's built-in bridges and the user's --bridges (tor-bridge, and the transport rules' names). */
+  bridges: BridgeSet;
   /** Wall-clock time it was built. */
   builtAtMs: number;
   /** Milliseconds spent loading and indexing. */
@@ -147,16 +151,18 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
 export async function loadIntel(s: Settings, o: IntelLoadOptions): Promise<Intel> {
   const started = performance.now();
   const sources = await loadRelaySources(s, o);
-  const relays = new RelaySet(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs });
+  const relays = new RelaySet(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs, earlyGraceMs: s.relaysEarlyGraceMs });
   const indicators = s.intel.length ? loadIndicators(s.intel, o.log) : new IndicatorIndex();
   const allow = AllowList.parse(s.allow);
-  const intel: Intel = { relays, indicators, allow, builtAtMs: Date.now(), loadMs: performance.now() - started };
+  const bridges = loadBridges(s.bridges);
+  const intel: Intel = { relays, indicators, allow, bridges, builtAtMs: Date.now(), loadMs: performance.now() - started };
   logRelaySet(intel, o.log);
+  o.log.info({ sources: bridges.sources.map((x) => x.name), endpoints: bridges.endpointCount, names: bridges.nameCount }, 'bridge list loaded');
   return intel;
 }
 
 export function emptyIntel(): Intel {
-  return { relays: RelaySet.empty(), indicators: new IndicatorIndex(), allow: AllowList.parse([]), builtAtMs: Date.now(), loadMs: 0 };
+  return { relays: RelaySet.empty(), indicators: new IndicatorIndex(), allow: AllowList.parse([]), bridges: loadBridges([]), builtAtMs: Date.now(), loadMs: 0 };
 }
 
 function logRelaySet(intel: Intel, log: Logger): void {

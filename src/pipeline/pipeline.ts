@@ -141,6 +141,8 @@ export class Pipeline {
     const t = wallMs - marginMs;
     if (t <= this.clockMs) return;
     this.flows.expire(t);
+    // Detectors waiting for time to pass (a flow that has lasted long enough) decide on the same clock.
+    this.detect.advance(t);
     // Aggregation windows close on the same clock: an idle link still gets its summary alerts.
     const timer = this.timer;
     if (timer !== undefined && t >= timer.nextDeadlineMs) timer.advance(t);

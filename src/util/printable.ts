@@ -14,3 +14,17 @@ export function oneLine(s: string): string {
     return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : '\\u' + n.toString(16);
   });
 }
+
+/** Marker appended to a string cut at its cap, so nobody mistakes it for the whole value. */
+export const TRUNCATED = '[truncated]';
+
+/**
+ * `n` bytes at `o` of packet data as a short printable string for an event or an alert: at most `max`
+ * bytes are read (with TRUNCATED appended when there were more), as latin1, control characters escaped.
+ */
+export function boundedText(b: Uint8Array, o: number, n: number, max: number): string {
+  const take = Math.max(0, Math.min(n, max, b.length - o));
+  let s = '';
+  for (let i = o; i < o + take; i++) s += String.fromCharCode(b[i]);
+  return oneLine(s) + (n > take ? TRUNCATED : '');
+}

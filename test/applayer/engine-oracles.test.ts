@@ -7,6 +7,9 @@
  *  - Arkime .test sessions: the TLS/QUIC server name of each session;
  *  - and, over every capture in ../shared/data, which rule alerts fire besides tor-port-private (the
  *    BitTorrent protocol rules have their own oracles: bittorrent-oracles.test.ts).
+ *  - and, over every capture in ../shared/data, which rule alerts fire besides tor-port-private: the
+ *    bridge and transport rules (tor-bridge, tor-obfs4, tor-snowflake, tor-meek) and tor-software run
+ *    too, and none of them may fire on another tool's capture.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -202,7 +205,7 @@ describe('Arkime .test sessions', () => {
 const BT_PROTOCOL_RULES = new Set(['torrent-peer', 'torrent-dht', 'torrent-tracker', 'torrent-lsd']);
 
 describe('every capture in ../shared/data', () => {
-  it('the app-layer rules fire only where they should, and no parser throws', () => {
+  it('the app-layer and transport rules fire only where they should, and no parser throws', () => {
     const fired: string[] = [];
     for (const f of captures) {
       const run = runs.get(f)!;

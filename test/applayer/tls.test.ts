@@ -120,7 +120,7 @@ describe('JA3 and JA4 (src/applayer/tls/ja3.ts, ja4.ts)', () => {
 describe('ServerHello (src/applayer/tls/server-hello.ts)', () => {
   it('TLS 1.2: legacy version, cipher, ALPN', () => {
     const body = [...be16(0x0303), ...new Array(32).fill(0), 0, ...be16(0xc02f), 0, ...be16(9), ...alpnExt(['h2'])];
-    expect(parseServerHello(u8(body), 0, body.length)).toEqual({ legacyVersion: 0x0303, version: 0x0303, cipher: 0xc02f, alpn: 'h2' } satisfies ServerHello);
+    expect(parseServerHello(u8(body), 0, body.length)).toEqual({ legacyVersion: 0x0303, version: 0x0303, cipher: 0xc02f, alpn: 'h2', extensions: [16] } satisfies ServerHello);
   });
 
   it('TLS 1.3: supported_versions says so', () => {

@@ -40,6 +40,7 @@ async function captureSettings(args: string[]): Promise<Settings> {
 const EXAMPLES: Record<string, { good: string; bad: string; check: (s: Settings) => unknown; want: unknown }> = {
   relays: { good: '[/var/lib/torwatch/consensus]', bad: '', check: (s) => s.relays, want: ['/var/lib/torwatch/consensus'] },
   intel: { good: '[/etc/torwatch/intel.csv]', bad: '', check: (s) => s.intel, want: ['/etc/torwatch/intel.csv'] },
+  bridges: { good: '[/etc/torwatch/bridges.txt]', bad: '', check: (s) => s.bridges, want: ['/etc/torwatch/bridges.txt'] },
   'home-net': { good: '[10.0.0.0/8, 2001:db8::/32]', bad: '[10.0.0.0/33]', check: (s) => s.homeNet, want: ['10.0.0.0/8', '2001:db8::/32'] },
   output: { good: '[/var/log/torwatch/alerts.ndjson]', bad: '', check: (s) => s.output, want: ['/var/log/torwatch/alerts.ndjson'] },
   rules: { good: '[tor-port-private]', bad: '[nope]', check: (s) => s.rules, want: ['tor-port-private'] },
@@ -70,6 +71,7 @@ const EXAMPLES: Record<string, { good: string; bad: string; check: (s: Settings)
   'relays-cache': { good: '/var/cache/torwatch', bad: '', check: (s) => s.relaysCache, want: '/var/cache/torwatch' },
   'relays-refresh': { good: '30m', bad: '1s', check: (s) => s.relaysRefreshMs, want: 30 * 60_000 },
   'relays-stale-grace': { good: '12h', bad: 'later', check: (s) => s.relaysStaleGraceMs, want: 12 * 3_600_000 },
+  'relays-early-grace': { good: '30m', bad: 'soon', check: (s) => s.relaysEarlyGraceMs, want: 30 * 60_000 },
   'relays-max-age': { good: '6h', bad: '-1h', check: (s) => s.relaysMaxAgeMs, want: 6 * 3_600_000 },
   'relays-fetch-timeout': { good: '90s', bad: '0s', check: (s) => s.relaysFetchTimeoutMs, want: 90_000 },
   'relays-max-size': { good: '64M', bad: '12', check: (s) => s.relaysMaxBytes, want: 64 * 1024 * 1024 },

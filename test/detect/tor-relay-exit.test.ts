@@ -8,6 +8,7 @@ import type { Packet } from '../../src/decode/packet.js';
 import { Flow } from '../../src/flow/flow.js';
 import { parseAddress } from '../../src/intel/addr.js';
 import { AllowList } from '../../src/intel/allow.js';
+import { loadBridges } from '../../src/intel/bridges/load.js';
 import { IntelHolder, type Intel } from '../../src/intel/intel.js';
 import { parseRelayText } from '../../src/intel/relays/detect-format.js';
 import { RelaySet } from '../../src/intel/relays/relay-set.js';
@@ -43,7 +44,7 @@ function intel(indicators: Partial<Indicator>[] = [], allow: string[] = []): Int
     const a = parseAddress(i.value!)!;
     idx.add({ type: a.version === 4 ? 'ipv4-addr' : 'ipv6-addr', ip: { ...a, prefix: a.version === 4 ? 32 : 128 }, tags: [], provider: 'test-cti', source: 'ti.csv:2', format: 'csv', ...i } as Indicator);
   }
-  return { relays, indicators: idx, allow: AllowList.parse(allow), builtAtMs: 0, loadMs: 0 };
+  return { relays, indicators: idx, allow: AllowList.parse(allow), bridges: loadBridges([]), builtAtMs: 0, loadMs: 0 };
 }
 
 const HOME = ['10.', '192.168.', 'fd'];
@@ -153,6 +154,29 @@ describe('tor-relay: direction-aware cases, confidence by port', () => {
     holder.flowFacts(late);
     expect(holder.stats.outsideSnapshots).toBe(1);
     expect(run(intel(), late).alerts).toEqual([]);
+  });
+
+  it('time: a flow shortly before the first consensus\'s valid-after is matched against it (early grace), and says so', () => {
+    const early = (graceMs: number): Intel => ({ ...intel(), relays: new RelaySet([parseRelayText(CONSENSUS, 'consensus', 0, undefined)!], { graceMs: 24 * H, maxAgeMs: 3 * H, earlyGraceMs: graceMs }) });
+    const a = run(early(H), flow('10.1.1.10', 40000, '198.51.100.5', 9001, VA - 60_000)).alerts[0];
+    expect(a.labels).toMatchObject({ tor_relay_list: 'early', tor_port_match: 'orport' });
+    expect(a.message).toMatch(/\[relay list consensus: consensus valid from 2026-11-23T05:00:00\.000Z, 60 s after this flow; used for flows shortly before it\]$/);
+    expect(a.indicators![0].details).toMatchObject({ before_valid_after: true, list_age_s: -60 });
+    // Outside the grace (or with none), nothing dated applies.
+    expect(run(early(H), flow('10.1.1.10', 40000, '198.51.100.5', 9001, VA - 2 * H)).alerts).toEqual([]);
+    expect(run(early(0), flow('10.1.1.10', 40000, '198.51.100.5', 9001, VA - 60_000)).alerts).toEqual([]);
+  });
+
+  it('a plain address list: "port not known (list has no ports)", and its age from the file time, labelled as such', () => {
+    const mtime = VA - 30 * 24 * H;
+    const plain: Intel = { ...intel(), relays: new RelaySet([parseRelayText('198.51.100.5\n', 'relays.txt', mtime, undefined)!], { graceMs: 24 * H, maxAgeMs: 3 * H }) };
+    const a = run(plain, flow('10.1.1.10', 40000, '198.51.100.5', 443)).alerts.find((x) => x.rule.id === 'tor-relay')!;
+    expect(a.labels).toMatchObject({ tor_port_match: 'unknown', tor_relay_list: 'stale' });
+    expect(a.confidence).toBe('medium');
+    expect(a.message).toContain('port not known (list has no ports)');
+    expect(a.message).not.toContain('not its ORPort');
+    expect(a.message).toMatch(/\[relay list relays\.txt has no date of its own; its file time 2026-10-24T05:00:00\.000Z is 30 days before this flow\]$/);
+    expect(a.indicators![0].details).toMatchObject({ port_match: 'unknown', list_time_from: 'mtime' });
   });
 });
 

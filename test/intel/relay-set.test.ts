@@ -151,6 +151,16 @@ describe('time-aware matching over dated snapshots (CollecTor directory layout)'
     expect(set.lastMiss).toBe(Miss.OutsideSnapshots);
   });
 
+  it('before the first snapshot: within the early grace it applies, marked early', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, collectorName(new Date(JUNE1))), base);
+    const set = new RelaySet(await sources(dir), { graceMs: 24 * H, maxAgeMs: 3 * H, earlyGraceMs: H });
+    expect(lookup(set, '67.161.31.147', 9001, JUNE1 - 60_000)).toMatchObject({ early: true, stale: false, listTimeMs: JUNE1, ageMs: -60_000 });
+    expect(lookup(set, '67.161.31.147', 9001, JUNE1 + 60_000)).toMatchObject({ early: false });
+    expect(lookup(set, '67.161.31.147', 9001, JUNE1 - H - 1)).toBeUndefined();
+    expect(set.timeline.select(JUNE1 - H)).toBe(0);
+  });
+
   it('a shorter grace period', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, collectorName(new Date(JUNE1))), base);

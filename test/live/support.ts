@@ -345,6 +345,9 @@ export function stable(a: Record<string, unknown>, opts: { linkBytesDiffer?: boo
   // BitTorrent evidence says when each tie was learned: a packet time too.
   const evidence = (c.torwatch?.bittorrent as { evidence?: { at?: string }[] } | undefined)?.evidence;
   for (const e of evidence ?? []) delete e.at;
+  // Packet times inside the transport rules' evidence (tor-snowflake's phases, tor-obfs4's first connection).
+  delete (c.torwatch?.transport as Record<string, unknown> | undefined)?.times;
+  delete ((c.torwatch?.transport as Record<string, Record<string, unknown>> | undefined)?.details)?.span_ms;
   return JSON.stringify(sortKeys(c));
 }
 

@@ -34,13 +34,18 @@ const MAX_LIST = 512;
  * list); a fault inside the extensions keeps what came before it and sets `malformed`.
  * Plain index arithmetic, every read checked against the enclosing length: this runs once per TLS
  * connection, mostly before the JIT has optimised it, so it is kept to few calls.
+ * `dtls`: a DTLS ClientHello (RFC 6347 4.2.1, RFC 9147 5.3), which has a cookie after the session id.
  */
-export function parseClientHello(buf: Uint8Array, off: number, end: number): ClientHello | undefined {
+export function parseClientHello(buf: Uint8Array, off: number, end: number, dtls = false): ClientHello | undefined {
   let p = off;
   if (end - p < 35) return undefined;
   const legacyVersion = u16(buf, p);
   p += 34; // version, random
   p += 1 + buf[p]; // legacy_session_id
+  if (dtls) {
+    if (end - p < 1) return undefined;
+    p += 1 + buf[p]; // cookie
+  }
   if (end - p < 2) return undefined;
   const cipherLen = u16(buf, p);
   p += 2;

@@ -4,7 +4,7 @@ import { isGrease, TlsExt } from './grease.js';
 
 /**
  * JA4 (FoxIO, JA4+ spec, TLS client fingerprint), e.g. t13d1516h2_8daaf6152771_e5627efa2ab1:
- *  a = protocol (t TCP, q QUIC) + version (highest non-GREASE supported_versions entry, else the
+ *  a = protocol (t TCP, q QUIC, d DTLS) + version (highest non-GREASE supported_versions entry, else the
  *      legacy version: 13 12 11 10 s3) + d/i (SNI present or not) + cipher count + extension count
  *      (two digits each, GREASE left out, capped at 99) + first and last character of the first ALPN
  *      value (00 without ALPN; when either is not alphanumeric, the first hex digit of its first byte
@@ -41,13 +41,14 @@ function alpnChars(h: ClientHello): string {
   return first.toString(16).padStart(2, '0')[0] + last.toString(16).padStart(2, '0')[1];
 }
 
-export function ja4(h: ClientHello, quic: boolean): string {
+/** `quic`: true for QUIC ('q'), false for TLS over TCP ('t'), or 'd' for DTLS (JA4's protocol letter). */
+export function ja4(h: ClientHello, quic: boolean | 'd'): string {
   let best = 0;
   for (const v of h.supportedVersions) if (!isGrease(v) && v > best && VERSION[v]) best = v;
   const version = VERSION[best || h.legacyVersion] ?? '00';
   const ciphers = h.ciphers.filter((v) => !isGrease(v));
   const exts = h.extensions.filter((v) => !isGrease(v));
-  const a = `${quic ? 'q' : 't'}${version}${h.sni !== undefined ? 'd' : 'i'}${two(ciphers.length)}${two(exts.length)}${alpnChars(h)}`;
+  const a = `${quic === 'd' ? 'd' : quic ? 'q' : 't'}${version}${h.sni !== undefined ? 'd' : 'i'}${two(ciphers.length)}${two(exts.length)}${alpnChars(h)}`;
   const b = ciphers.length ? hash12(ciphers.map(hex4).sort().join(',')) : '000000000000';
   const rest = exts.filter((v) => v !== TlsExt.SERVER_NAME && v !== TlsExt.ALPN).map(hex4).sort();
   let c = '000000000000';

@@ -13,6 +13,8 @@ export interface ServerHello {
   version: number;
   cipher: number;
   alpn?: string;
+  /** Extension types in wire order (at most 64): a DTLS ServerHello fingerprint (JA4S-style). */
+  extensions: number[];
 }
 
 const cur = new ByteCursor();
@@ -25,7 +27,7 @@ export function parseServerHello(buf: Uint8Array, off: number, end: number): Ser
   const cipher = c.u16();
   c.skip(1);
   if (c.err) return undefined;
-  const hello: ServerHello = { legacyVersion, version: legacyVersion, cipher };
+  const hello: ServerHello = { legacyVersion, version: legacyVersion, cipher, extensions: [] };
   if (c.remaining === 0) return hello;
   const outer = c.enter(c.u16());
   while (c.remaining > 0 && !c.err) {
@@ -33,6 +35,7 @@ export function parseServerHello(buf: Uint8Array, off: number, end: number): Ser
     const len = c.u16();
     const at = c.take(len);
     if (c.err) break;
+    if (hello.extensions.length < 64) hello.extensions.push(type);
     if (type === TlsExt.SUPPORTED_VERSIONS && len === 2) hello.version = (buf[at] << 8) | buf[at + 1];
     else if (type === TlsExt.ALPN && len >= 3) {
       const n = buf[at + 2];

@@ -1,5 +1,12 @@
 import { BitTorrentHosts } from './bittorrent.js';
 import { DnsCache } from './dns-names.js';
+import { HostTable } from './host-table.js';
+import { Obfs4Host } from './obfs4-candidates.js';
+import { SnowflakePhases } from './snowflake-phases.js';
+
+/** Hosts with transport evidence remembered at once, and how long an idle host's evidence is kept. */
+const TRANSPORT_HOSTS = 65_536;
+const TRANSPORT_TTL_MS = 3_600_000;
 
 /**
  * Everything torwatch knows across flows, in one place that every rule consults: what DNS answered
@@ -26,6 +33,10 @@ export class HostState {
   readonly names: DnsCache;
   /** BitTorrent: what each host did, the peers it was told about, the listen ports it announced. */
   readonly bittorrent: BitTorrentHosts;
+  /** Per host: servers reached with obfs4-shaped connections, and how those behaved (tor-obfs4). */
+  readonly obfs4 = new HostTable<Obfs4Host>(TRANSPORT_HOSTS, TRANSPORT_TTL_MS, () => new Obfs4Host());
+  /** Per host: the Snowflake phases seen (rendezvous, STUN to an ICE server, WebRTC DTLS), with times (tor-snowflake). */
+  readonly snowflake = new HostTable<SnowflakePhases>(TRANSPORT_HOSTS, TRANSPORT_TTL_MS, () => new SnowflakePhases());
 
   constructor(opts: HostStateOptions = {}) {
     this.names = opts.names ?? new DnsCache();
@@ -36,6 +47,8 @@ export class HostState {
   summary(): Record<string, number> {
     const out: Record<string, number> = { dns_cache_inserts: this.names.inserts };
     if (this.names.evictions) out.dns_cache_evictions = this.names.evictions;
+    if (this.obfs4.evictions) out.obfs4_host_evictions = this.obfs4.evictions;
+    if (this.snowflake.evictions) out.snowflake_host_evictions = this.snowflake.evictions;
     return { ...out, ...this.bittorrent.summary() };
   }
 }

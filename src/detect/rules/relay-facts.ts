@@ -36,14 +36,48 @@ const PROVIDER: Readonly<Record<RelayFormat, string>> = {
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString());
 
-export function portWord(m: RelayMatch): 'orport' | 'dirport' | 'none' {
-  return m.portMatch === PortMatch.OR ? 'orport' : m.portMatch === PortMatch.Dir ? 'dirport' : 'none';
+/** orport/dirport: the flow's port is the relay's; none: it is not; unknown: the list gives no ports. */
+export function portWord(m: RelayMatch): 'orport' | 'dirport' | 'none' | 'unknown' {
+  return m.portMatch === PortMatch.OR ? 'orport' : m.portMatch === PortMatch.Dir ? 'dirport' : m.portKnown ? 'none' : 'unknown';
 }
 
-/** How a relay is described in a message: "guard/exit 'moria1'". */
-/** A message's note on a match from a stale list (which list, and why stale); '' when the list is current. */
+/** A message's words for the port: "its ORPort", "not its ORPort/DirPort", "port not known (list has no ports)". */
+export function portPhrase(m: RelayMatch): string {
+  switch (portWord(m)) {
+    case 'orport': return 'its ORPort';
+    case 'dirport': return 'its DirPort';
+    case 'none': return 'not its ORPort/DirPort';
+    case 'unknown': return 'port not known (list has no ports)';
+  }
+}
+
+/** "3 h 5 min", "41 s": a span for a message. */
+function span(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 120) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return h < 48 ? `${h} h ${m % 60} min` : `${Math.round(h / 24)} days`;
+}
+
+/**
+ * A message's note on when the list was true, when it matters ('' for a current dated snapshot or a
+ * fresh list): a consensus used just before its valid-after (early grace) or past its valid-until
+ * (stale), a dated list far from the traffic, and for a list with no date of its own, that its age
+ * comes from the file's (or download's) time.
+ */
 export function staleNote(m: RelayMatch, list: 'relay list' | 'exit list'): string {
-  return m.stale ? ` [${list} ${m.dated ? 'past valid-until' : 'old'}: ${m.source.name}]` : '';
+  const when = iso(m.listTimeMs);
+  if (m.early) return ` [${list} ${m.source.name}: consensus valid from ${when}, ${span(m.ageMs)} after this flow; used for flows shortly before it]`;
+  if (!m.stale) return '';
+  if (m.dated) return ` [${list} past valid-until: ${m.source.name}]`;
+  const dir = m.ageMs >= 0 ? 'before' : 'after';
+  if (m.source.timeFrom === 'mtime' || m.source.timeFrom === 'fetched') {
+    const what = m.source.timeFrom === 'mtime' ? 'file time' : 'download time';
+    return ` [${list} ${m.source.name} has no date of its own; its ${what} ${when} is ${span(m.ageMs)} ${dir} this flow]`;
+  }
+  return ` [${list} ${m.source.name} dated ${when} (${m.source.timeFrom}), ${span(m.ageMs)} ${dir} this flow]`;
 }
 
 export function relayLabel(m: RelayMatch): string {
@@ -62,8 +96,10 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
     list_time: iso(m.listTimeMs)!,
     list_age_s: Math.round(m.ageMs / 1000),
     stale: m.stale,
+    list_time_from: m.source.timeFrom,
     relays_at_address: m.relaysAtAddress,
   };
+  if (m.early) details.before_valid_after = true;
   if (m.flagsKnown) details.flags = flagNames(m.flags);
   if (m.nickname) details.nickname = m.nickname;
   if (m.fingerprint) details.fingerprint = m.fingerprint;
@@ -79,7 +115,7 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
     field: side === 'a' ? 'source.ip' : 'destination.ip',
     port: port || undefined,
     provider: PROVIDER[m.source.format],
-    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.stale ? ', from a stale list' : ''}`,
+    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.stale ? ', from a stale list' : m.early ? ', from the first consensus, just before its valid-after' : ''}`,
     // The match's own confidence on the STIX scale: High with the relay's port, Medium on the address.
     confidence: m.portMatch !== PortMatch.None ? 85 : 50,
     firstSeen: iso(m.firstSeenMs),

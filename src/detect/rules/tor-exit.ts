@@ -83,7 +83,7 @@ export class TorExitDetector implements Detector {
         tor_exit_flow: d.kind,
         risk_level: risk,
         ti_hit: ti ? 'true' : 'false',
-        tor_relay_list: d.match.stale ? 'stale' : 'current',
+        tor_relay_list: d.match.stale ? 'stale' : d.match.early ? 'early' : 'current',
       },
       indicators,
     });

@@ -6,7 +6,7 @@ import { PortMatch, type RelayMatch } from '../../intel/relays/relay-set.js';
 import { ruleById, type RuleDef } from '../catalog.js';
 import type { IndicatorMatch } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
-import { factFor, portWord, relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
+import { factFor, portPhrase, portWord, relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
 
 /**
  * The three situations tor-relay tells apart (each with its own message and labels):
@@ -65,7 +65,7 @@ export class TorRelayDetector implements Detector {
       tor_relay_case: d.kind,
       tor_relay_roles: roleNames(m.roles).join(','),
       tor_port_match: portWord(m),
-      tor_relay_list: m.stale ? 'stale' : 'current',
+      tor_relay_list: m.stale ? 'stale' : m.early ? 'early' : 'current',
     };
     ctx.fire({
       rule: this.rule,
@@ -85,7 +85,7 @@ function relayMessage(flow: Flow, d: RelayDecision): string {
   const src = sideIp(flow, 'a');
   const dst = sideIp(flow, 'b');
   const m = d.match;
-  const port = m.portMatch === PortMatch.OR ? 'its ORPort' : m.portMatch === PortMatch.Dir ? 'its DirPort' : 'not its ORPort/DirPort';
+  const port = portPhrase(m);
   const stale = staleNote(m, 'relay list');
   switch (d.kind) {
     case 'client_to_relay':

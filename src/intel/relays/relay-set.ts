@@ -47,6 +47,10 @@ export interface RelayMatch {
   ageMs: number;
   /** Dated: past valid-until (within grace). Undated: |age| beyond the max-age threshold. */
   stale: boolean;
+  /** Dated: the moment is before the snapshot's valid-after (the earliest snapshot, used within the early grace). */
+  early: boolean;
+  /** The chosen entry lists no port at all (a plain address list): "port not known", not "not its port". */
+  portKnown: boolean;
   validUntilMs?: number;
   firstSeenMs?: number;
   lastSeenMs?: number;
@@ -77,6 +81,8 @@ export interface RelaySetOptions {
   graceMs: number;
   /** Undated lists further than this from the traffic (either way) are marked stale. */
   maxAgeMs: number;
+  /** How long before the first snapshot's valid-after it still applies, marked early (default 0). */
+  earlyGraceMs?: number;
 }
 
 export const Miss = { NotListed: 0, OutsideSnapshots: 1 } as const;
@@ -94,7 +100,7 @@ export class RelaySet {
   constructor(parsed: ParsedSource[], readonly opts: RelaySetOptions) {
     const dated = parsed.filter((p) => p.dated);
     this.sources = parsed.map((p) => p.info);
-    this.timeline = new Timeline(dated.map((p) => p.info), opts.graceMs);
+    this.timeline = new Timeline(dated.map((p) => p.info), opts.graceMs, opts.earlyGraceMs ?? 0);
     for (const p of parsed) this.roleCounts.set(p.info, countRoles(p.relays));
     let v4 = 0;
     let v6 = 0;
@@ -252,6 +258,8 @@ export class RelaySet {
       listTimeMs,
       ageMs,
       stale: dated ? this.timeline.isStale(snap, atMs) : Math.abs(ageMs) > this.opts.maxAgeMs,
+      early: dated && this.timeline.isEarly(snap, atMs),
+      portKnown: best.addr.orPort !== 0 || best.addr.dirPort !== 0,
       validUntilMs: snapshot?.validUntilMs,
       firstSeenMs: span ? this.timeline.snapshots[span.first].validAfterMs : best.relay.firstSeenMs,
       lastSeenMs: span ? this.timeline.snapshots[span.last].validAfterMs : best.addr.seenMs ?? best.relay.lastSeenMs,

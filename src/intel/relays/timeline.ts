@@ -11,14 +11,18 @@ export interface Snapshot {
  * Dated relay snapshots (consensuses) in time order, and which one applies at a given moment:
  * the latest one whose valid-after is not after the moment. Inside its valid-until it is current;
  * after it, it is still used for `graceMs` and the match is marked stale (a Tor client itself keeps
- * using a consensus up to 24 hours past valid-until: "reasonably live"). Later than that, or before
- * the first snapshot, nothing dated applies and the lookup says so.
+ * using a consensus up to 24 hours past valid-until: "reasonably live"). Before the first snapshot,
+ * within `earlyGraceMs` of its valid-after, the first snapshot applies too, marked early: the relays a
+ * consensus lists were running before it was voted (a relay in the 06:00 consensus was up at 05:59),
+ * and a capture that starts just before the first list it was given with should not lose its relays.
+ * Later than the grace after the last, or earlier than the grace before the first, nothing dated
+ * applies and the lookup says so.
  */
 export class Timeline {
   readonly snapshots: Snapshot[];
   private readonly after: Float64Array;
 
-  constructor(sources: SourceInfo[], readonly graceMs: number) {
+  constructor(sources: SourceInfo[], readonly graceMs: number, readonly earlyGraceMs = 0) {
     const byTime = new Map<number, Snapshot>();
     for (const s of sources) {
       const va = s.validAfterMs!;
@@ -49,8 +53,13 @@ export class Timeline {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (found < 0) return -1;
+    if (found < 0) return a.length > 0 && a[0] - atMs <= this.earlyGraceMs ? 0 : -1;
     return atMs - this.snapshots[found].validUntilMs <= this.graceMs ? found : -1;
+  }
+
+  /** Whether the selected snapshot was chosen for a moment before its valid-after (the early grace). */
+  isEarly(index: number, atMs: number): boolean {
+    return atMs < this.snapshots[index].validAfterMs;
   }
 
   /** Whether the selected snapshot is past its valid-until at `atMs`. */
