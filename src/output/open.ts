@@ -1,8 +1,14 @@
-import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
+import { observerHostname } from '../config/sensor-identity.js';
+import { UserError } from '../util/errors.js';
+import { AckedOutput } from './acked-output.js';
+import type { AckedTransport } from './acked-transport.js';
 import { Backoff } from './backoff.js';
 import { FileOutput } from './file.js';
+import { NatsTransport } from './nats/nats-transport.js';
 import type { AlertOutput } from './output.js';
+import { RedisTransport } from './redis/redis-transport.js';
+import { RelpTransport } from './relp/relp-transport.js';
 import { DiskSpool } from './spool.js';
 import { StdoutOutput } from './stdout.js';
 import { StreamSyslogOutput } from './stream-output.js';
@@ -11,27 +17,32 @@ import { tcpConnector } from './syslog-tcp.js';
 import { tlsConnector } from './syslog-tls.js';
 import { UdpSyslogOutput } from './syslog-udp.js';
 import { UnixSyslogOutput } from './syslog-unix.js';
+import type { AckedParams } from './target-common.js';
 import { defaultSpoolBase, parseTarget, type OutputDefaults, type SyslogCommon } from './target.js';
+import { tlsClientOptions, type TlsOptions } from './tls-material.js';
 
 export interface OpenOutputOptions {
   log?: Logger;
-  /** torwatch's version, for `[origin swVersion=..]`. */
+  /** torwatch's version, for `[origin swVersion=..]` and RELP's relp_software offer. */
   version?: string;
   defaults?: Partial<OutputDefaults>;
-}
-
-/** RFC 5424 HOSTNAME: the FQDN or host name; os.hostname() with anything unprintable replaced. */
-function systemHostname(): string {
-  return osHostname().replace(/[^\x21-\x7e]/g, '_').slice(0, 255) || 'localhost';
+  /**
+   * How long opening an acknowledged output (RELP, Redis, NATS) waits for its first session, to stop
+   * at start-up on a receiver that refuses the configuration (credentials, no stream). A receiver
+   * that is down costs nothing here: it is refused at once, or the wait ends and alerts spool.
+   */
+  startupCheckMs?: number;
 }
 
 export function outputDefaults(d: Partial<OutputDefaults> = {}): OutputDefaults {
+  const host = observerHostname();
   return {
     spoolBase: d.spoolBase ?? defaultSpoolBase(),
     spoolBytes: d.spoolBytes ?? 256 << 20,
     facility: d.facility ?? 16,
     appName: d.appName ?? 'torwatch',
-    hostname: d.hostname ?? systemHostname(),
+    hostname: d.hostname ?? host,
+    sensor: d.sensor ?? host,
   };
 }
 
@@ -39,16 +50,42 @@ function formatter(c: SyslogCommon, version: string): SyslogFormatter {
   return new SyslogFormatter({ ...c, procId: String(process.pid), version });
 }
 
+function tlsFor(who: string, host: string, port: number, tls: TlsOptions | undefined, log: Logger | undefined): ReturnType<typeof tlsClientOptions> | undefined {
+  if (!tls) return undefined;
+  if (!tls.verify) log?.warn({ output: who }, `${who}: receiver certificate NOT verified (verify=false); anyone on the path can read and change alerts`);
+  return tlsClientOptions(who, host, port, tls);
+}
+
+/** An acknowledged output (RELP, Redis, NATS): its own spool, window and backoff, and the start-up check. */
+async function openAcked(target: string, transport: AckedTransport, a: AckedParams, opts: OpenOutputOptions, maxRecordBytes?: number): Promise<AlertOutput> {
+  const spool = DiskSpool.open({ dir: a.spoolDir, maxBytes: a.spoolBytes, fsync: a.spoolFsync, log: opts.log });
+  const out = new AckedOutput({
+    target, transport, spool, maxRecordBytes,
+    window: a.window,
+    ackTimeoutMs: a.ackTimeoutMs,
+    drainTimeoutMs: a.drainTimeoutMs,
+    backoff: new Backoff({ baseMs: 250, maxMs: a.backoffMaxMs }),
+    log: opts.log,
+  });
+  const problem = await out.configProblem(opts.startupCheckMs ?? 3000);
+  if (problem) {
+    await out.close(0);
+    throw new UserError(`--output ${target}: ${problem.message}`);
+  }
+  return out;
+}
+
 /** Open one --output target (see target.ts for the forms). Bad targets are one-line UserErrors. */
-export async function openOutput(target: string, opts: OpenOutputOptions = {}): Promise<AlertOutput> {
+export async function openOutput(raw: string, opts: OpenOutputOptions = {}): Promise<AlertOutput> {
   const log = opts.log;
   const version = opts.version ?? '0.0.0';
-  const t = parseTarget(target, outputDefaults(opts.defaults));
+  const t = parseTarget(raw, outputDefaults(opts.defaults));
+  const target = t.target;
   switch (t.kind) {
     case 'stdout':
       return new StdoutOutput(process.stdout, log);
     case 'file':
-      return FileOutput.open(t.path, log, { target: t.target, rotateBytes: t.rotateBytes, rotateKeep: t.rotateKeep, fsync: t.fsync });
+      return FileOutput.open(t.path, log, { target, rotateBytes: t.rotateBytes, rotateKeep: t.rotateKeep, fsync: t.fsync });
     case 'udp':
       return UdpSyslogOutput.open({ target, host: t.host, port: t.port, maxSize: t.maxSize, formatter: formatter(t.syslog, version), log });
     case 'unix':
@@ -69,6 +106,21 @@ export async function openOutput(target: string, opts: OpenOutputOptions = {}): 
         backoff: new Backoff({ baseMs: 250, maxMs: t.stream.backoffMaxMs }),
         log,
       });
+    }
+    case 'relp': {
+      const tls = tlsFor(`relp://${t.host}:${t.port}`, t.host, t.port, t.tls, log);
+      const transport = new RelpTransport({ host: t.host, port: t.port, tls, formatter: formatter(t.syslog, version), version });
+      return openAcked(target, transport, t.acked, opts, t.maxSize);
+    }
+    case 'redis': {
+      const tls = tlsFor(`rediss://${t.host}:${t.port}`, t.host, t.port, t.tls, log);
+      const transport = new RedisTransport({ host: t.host, port: t.port, tls, user: t.user, password: t.password, db: t.db, key: t.key, mode: t.mode, maxlen: t.maxlen });
+      return openAcked(target, transport, t.acked, opts);
+    }
+    case 'nats': {
+      const tls = tlsFor(`nats://${t.host}:${t.port}`, t.host, t.port, t.tls, log);
+      const transport = new NatsTransport({ host: t.host, port: t.port, subject: t.subject, auth: t.auth, tls, ackTimeoutMs: t.acked.ackTimeoutMs });
+      return openAcked(target, transport, t.acked, opts);
     }
   }
 }

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import type { ConnectionOptions } from 'node:tls';
+import { DeliveryError } from '../acked-transport.js';
+import type { NatsAuth } from './nats-target.js';
+
+export interface NatsConnectOptions {
+  host: string;
+  port: number;
+  auth: NatsAuth;
+  /** node:tls options (tls-material.ts) when `tls=true`. */
+  tls?: ConnectionOptions;
+  timeoutMs?: number;
+}
+
+/**
+ * One NATS connection with the library's own reconnecting turned off: the output (acked-output.ts)
+ * reconnects with its backoff and knows exactly what was confirmed, and the report reads once. An
+ * authorization failure is a DeliveryError marked `config`.
+ */
+export async function connectNats(o: NatsConnectOptions): Promise<NatsConnection> {
+  const opts: NodeConnectionOptions = {
+    servers: `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`,
+    name: 'torwatch',
+    reconnect: false,
+    timeout: o.timeoutMs ?? 10_000,
+    // Ping every 10 s, give up after 2 missed: a server that vanished without a FIN is noticed.
+    pingInterval: 10_000,
+    maxPingOut: 2,
+  };
+  if (o.auth.kind === 'user') Object.assign(opts, { user: o.auth.user, pass: o.auth.pass });
+  if (o.auth.kind === 'token') opts.token = o.auth.token;
+  if (o.auth.kind === 'creds') opts.authenticator = credsAuthenticator(readFileSync(o.auth.path));
+  if (o.tls) {
+    // The library passes these on to node:tls; ours are already read and checked (tls-material.ts).
+    const { ca, cert, key, servername, rejectUnauthorized, minVersion } = o.tls;
+    opts.tls = { ca, cert, key, servername, rejectUnauthorized, minVersion } as NonNullable<NodeConnectionOptions['tls']>;
+  }
+  try {
+    return await connect(opts);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/authori[sz]ation|authentication|auth/i.test(msg)) throw new DeliveryError(`NATS refused the credentials: ${msg}`, { config: true });
+    throw err;
+  }
+}
