@@ -14,7 +14,9 @@ export interface NatsTarget {
   target: string;
   host: string;
   port: number;
+  /** The subject with {sensor} filled in, and as written (the report reads every sensor's subject). */
   subject: string;
+  subjectTemplate: string;
   auth: NatsAuth;
   acked: AckedParams;
   tls?: TlsOptions;
@@ -56,11 +58,12 @@ export function natsAuth(p: Params, u: URL): NatsAuth {
 export function parseNatsTarget(u: URL, target: string, d: OutputDefaults): NatsTarget {
   const p = new Params(target, u.searchParams, KEYS);
   const { host, port } = hostPort(u, p, 4222, 'nats://127.0.0.1:4222?subject=torwatch.alerts.{sensor}');
-  const subject = expandSensor(p, 'subject', p.str('subject') ?? DEFAULT_NATS_SUBJECT, d.sensor, (s) => s.replace(/[^A-Za-z0-9_-]/g, '_'));
+  const subjectTemplate = p.str('subject') ?? DEFAULT_NATS_SUBJECT;
+  const subject = expandSensor(p, 'subject', subjectTemplate, d.sensor, (s) => s.replace(/[^A-Za-z0-9_-]/g, '_'));
   const bad = checkSubject(subject);
   if (bad) throw p.error(`subject '${subject}' ${bad}`);
   return {
-    kind: 'nats', target, host, port, subject,
+    kind: 'nats', target, host, port, subject, subjectTemplate,
     auth: natsAuth(p, u),
     acked: ackedParams(p, d, spoolName('nats', host, port, subject), 256),
     tls: tlsParams(p),
