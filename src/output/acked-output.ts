@@ -19,6 +19,13 @@ export interface AckedOutputOptions {
   drainTimeoutMs: number;
   /** The largest record sent; a larger alert is counted as `oversize` and not spooled. */
   maxRecordBytes?: number;
+  /** How long one session attempt (connect, handshake, checks) may take; default 10 s. */
+  openTimeoutMs?: number;
+  /**
+   * The opener will call configProblem(): until it has, a configuration refusal on the first attempt
+   * is left for it to report (one line, exit 2) rather than logged as well.
+   */
+  startupCheck?: boolean;
   backoff?: Backoff;
   log?: Logger;
 }
@@ -32,6 +39,7 @@ interface InFlight {
 }
 
 const READ_BATCH = 256 * 1024;
+const COMMIT_EVERY_MS = 100;
 
 /**
  * At-least-once delivery for outputs whose receiver acknowledges each message (RELP, Redis, NATS
@@ -52,9 +60,14 @@ export class AckedOutput implements AlertOutput {
   /** Bumped per session: events from an older session are ignored. */
   private generation = 0;
   private opening = false;
+  /** Aborts the session attempt in progress (its deadline, or close()). */
+  private attempt: AbortController | undefined;
   private closing = false;
   private closed = false;
   private inflight: InFlight[] = [];
+  /** Confirmed, not yet committed to the spool (see commit()). */
+  private uncommitted: { end: SpoolPosition; count: number } | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
   private nextSeq = 1;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly ackTimer: NodeJS.Timeout;
@@ -62,13 +75,14 @@ export class AckedOutput implements AlertOutput {
   /** Settles with the first session attempt's outcome: undefined when it opened, else its error. */
   private readonly firstAttempt: Promise<Error | undefined>;
   private settleFirst: ((e: Error | undefined) => void) | undefined;
-  /** configProblem() is waiting: a refusal it will report as the start-up error is not logged twice. */
-  private startupWatch = false;
+  /** configProblem() will report a refusal of the first attempt: it is not logged twice. */
+  private startupWatch: boolean;
   private readonly counters = { sent: 0, delivered: 0, resent: 0, duplicates: 0, oversize: 0, late: 0, connects: 0, disconnects: 0 };
 
   constructor(private readonly o: AckedOutputOptions) {
     this.target = o.target;
     this.kind = o.transport.kind;
+    this.startupWatch = o.startupCheck === true;
     this.backoff = o.backoff ?? new Backoff({ baseMs: 250, maxMs: 30_000 });
     this.intake = new SpoolIntake(o.spool, { target: o.target, kind: this.kind, log: o.log, onStored: () => this.pump() });
     this.ackTimer = setInterval(() => this.checkAckTimeout(), Math.max(50, Math.min(1000, o.ackTimeoutMs / 4)));
@@ -105,7 +119,8 @@ export class AckedOutput implements AlertOutput {
     this.closing = true;
     const started = Date.now();
     const deadline = started + drainMs;
-    await this.waitUntil(() => this.o.spool.unconfirmed === 0, deadline);
+    await this.waitUntil(() => this.o.spool.unconfirmed - (this.uncommitted?.count ?? 0) === 0, deadline);
+    this.commit();
     this.closed = true;
     clearInterval(this.ackTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -113,6 +128,7 @@ export class AckedOutput implements AlertOutput {
     const s = this.session;
     this.session = undefined;
     this.generation++;
+    this.attempt?.abort(new Error('output closing'));
     if (s) await s.close(Math.max(500, Math.min(2000, deadline - Date.now())));
     const left = this.o.spool.unconfirmed;
     this.o.spool.close();
@@ -139,7 +155,7 @@ export class AckedOutput implements AlertOutput {
       failed: this.intake.dropped + oversize + late,
       connects,
       disconnects,
-      spooled: this.closed ? this.o.spool.unconfirmed : this.o.spool.unconfirmed + this.intake.pendingCount,
+      spooled: this.o.spool.unconfirmed - (this.uncommitted?.count ?? 0) + (this.closed ? 0 : this.intake.pendingCount),
       spoolBytes: this.o.spool.size,
     };
   }
@@ -155,9 +171,9 @@ export class AckedOutput implements AlertOutput {
    */
   async configProblem(ms: number): Promise<DeliveryError | undefined> {
     const timer = new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref());
-    this.startupWatch = true;
     const err = await Promise.race([this.firstAttempt, timer]);
     this.startupWatch = false;
+    // Only a configuration refusal was held back from the log (failed()); anything else is logged already.
     return err instanceof DeliveryError && err.config ? err : undefined;
   }
 
@@ -189,9 +205,23 @@ export class AckedOutput implements AlertOutput {
     while (n < this.inflight.length && this.inflight[n].confirmed) n++;
     const end = this.inflight[n - 1].end;
     this.inflight.splice(0, n);
-    this.o.spool.commit(end, n);
+    this.uncommitted = { end, count: (this.uncommitted?.count ?? 0) + n };
+    this.commitTimer ??= setTimeout(() => this.commit(), COMMIT_EVERY_MS).unref();
     this.counters.delivered += n;
     if (this.inflight.length <= this.o.window / 2) this.pump();
+  }
+
+  /**
+   * Move the spool's ack over what was confirmed. Batched (every 100 ms, and before a rewind or
+   * close): persisting the ack position per acknowledgement would cost a file rename per alert. A
+   * torwatch killed in between resends at most those 100 ms of confirmed alerts at its next start.
+   */
+  private commit(): void {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    const c = this.uncommitted;
+    this.uncommitted = undefined;
+    if (c) this.o.spool.commit(c.end, c.count);
   }
 
   private checkAckTimeout(): void {
@@ -206,10 +236,17 @@ export class AckedOutput implements AlertOutput {
     if (this.session || this.opening || this.closed) return;
     this.opening = true;
     const gen = ++this.generation;
+    const attempt = (this.attempt = new AbortController());
+    const ms = this.o.openTimeoutMs ?? 10_000;
+    const deadline = setTimeout(() => attempt.abort(new Error(`no session within ${ms / 1000} s (the receiver accepts connections but does not answer)`)), ms).unref();
     this.o.transport
       .open({
         confirmed: (seq, dup) => this.confirmed(gen, seq, dup === true),
         broken: (err) => this.broken(gen, err),
+      }, attempt.signal)
+      .finally(() => {
+        clearTimeout(deadline);
+        if (this.attempt === attempt) this.attempt = undefined;
       })
       .then((s) => {
         this.opening = false;
@@ -250,6 +287,7 @@ export class AckedOutput implements AlertOutput {
 
   /** A session could not be opened or broke: rewind to the first unconfirmed record and retry later. */
   private failed(err: Error, wasConnected: boolean): void {
+    this.commit(); // what was confirmed stays confirmed: the rewind goes back to the first unconfirmed
     const forStartup = this.startupWatch && this.settleFirst !== undefined && err instanceof DeliveryError && err.config;
     this.settleFirst?.(err);
     this.settleFirst = undefined;

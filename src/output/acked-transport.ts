@@ -18,8 +18,10 @@ export interface AckedTransport {
   /**
    * Connect and get ready to carry records (handshake, authentication, checks). Rejects when that is
    * not possible now; acked-output retries with backoff. A DeliveryError says how loudly to log.
+   * When `signal` aborts (the attempt took too long, or the output is closing) the transport drops
+   * whatever it opened and rejects: a server that accepts and never answers holds nothing up.
    */
-  open(events: SessionEvents): Promise<AckedSession>;
+  open(events: SessionEvents, signal: AbortSignal): Promise<AckedSession>;
 }
 
 export interface SessionEvents {

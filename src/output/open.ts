@@ -27,9 +27,9 @@ export interface OpenOutputOptions {
   version?: string;
   defaults?: Partial<OutputDefaults>;
   /**
-   * How long opening an acknowledged output (RELP, Redis, NATS) waits for its first session, to stop
-   * at start-up on a receiver that refuses the configuration (credentials, no stream). A receiver
-   * that is down costs nothing here: it is refused at once, or the wait ends and alerts spool.
+   * How long openOutputs waits for the acknowledged outputs' (RELP, Redis, NATS) first sessions, side
+   * by side, to stop at start-up on a receiver that refuses the configuration (credentials, no
+   * stream). A receiver that is down costs nothing here (refused at once); a frozen one, this long.
    */
   startupCheckMs?: number;
 }
@@ -56,23 +56,18 @@ function tlsFor(who: string, host: string, port: number, tls: TlsOptions | undef
   return tlsClientOptions(who, host, port, tls);
 }
 
-/** An acknowledged output (RELP, Redis, NATS): its own spool, window and backoff, and the start-up check. */
-async function openAcked(target: string, transport: AckedTransport, a: AckedParams, opts: OpenOutputOptions, maxRecordBytes?: number): Promise<AlertOutput> {
+/** An acknowledged output (RELP, Redis, NATS): its own spool, window and backoff. */
+function openAcked(target: string, transport: AckedTransport, a: AckedParams, opts: OpenOutputOptions, maxRecordBytes?: number): AlertOutput {
   const spool = DiskSpool.open({ dir: a.spoolDir, maxBytes: a.spoolBytes, fsync: a.spoolFsync, log: opts.log });
-  const out = new AckedOutput({
+  return new AckedOutput({
     target, transport, spool, maxRecordBytes,
     window: a.window,
     ackTimeoutMs: a.ackTimeoutMs,
     drainTimeoutMs: a.drainTimeoutMs,
     backoff: new Backoff({ baseMs: 250, maxMs: a.backoffMaxMs }),
     log: opts.log,
+    startupCheck: true,
   });
-  const problem = await out.configProblem(opts.startupCheckMs ?? 3000);
-  if (problem) {
-    await out.close(0);
-    throw new UserError(`--output ${target}: ${problem.message}`);
-  }
-  return out;
 }
 
 /** Open one --output target (see target.ts for the forms). Bad targets are one-line UserErrors. */
@@ -128,6 +123,8 @@ export async function openOutput(raw: string, opts: OpenOutputOptions = {}): Pro
 /**
  * Open every target, or none: all are parsed and checked first (a typo in the third one must not
  * leave the first connecting), and if one still fails to open, the ones already open are closed.
+ * Then the acknowledged outputs' first sessions are awaited side by side (up to startupCheckMs): a
+ * receiver that refuses the configuration is one line and exit 2 now, not a log line per retry.
  */
 export async function openOutputs(targets: readonly string[], opts: OpenOutputOptions = {}): Promise<AlertOutput[]> {
   const defaults = outputDefaults(opts.defaults);
@@ -135,8 +132,12 @@ export async function openOutputs(targets: readonly string[], opts: OpenOutputOp
   const opened: AlertOutput[] = [];
   try {
     for (const t of targets) opened.push(await openOutput(t, { ...opts, defaults }));
+    const ms = opts.startupCheckMs ?? 3000;
+    const problems = await Promise.all(opened.map((o) => (o instanceof AckedOutput ? o.configProblem(ms).then((p) => (p ? `--output ${o.target}: ${p.message}` : undefined)) : undefined)));
+    const first = problems.find((p) => p !== undefined);
+    if (first) throw new UserError(first);
   } catch (err) {
-    await Promise.all(opened.map((x) => x.close()));
+    await Promise.all(opened.map((x) => (x instanceof AckedOutput ? x.close(0) : x.close())));
     throw err;
   }
   return opened;

@@ -46,7 +46,11 @@ export async function readNats(src: NatsSource, c: AlertCollector): Promise<void
       for await (const m of msgs) {
         got++;
         c.text(m.string(), { file: `${src.shown} stream ${stream} seq ${m.seq}` });
-        if (m.info.pending === 0 || m.seq >= last) done = true;
+        // Caught up: stop now rather than wait for the rest of the page until the pull expires.
+        if (m.info.pending === 0 || m.seq >= last) {
+          done = true;
+          break;
+        }
       }
       if (done || got === 0) return;
     }

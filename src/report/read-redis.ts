@@ -25,7 +25,7 @@ export async function readRedis(src: RedisSource, c: AlertCollector): Promise<vo
   const s = src.server;
   let conn: RedisConnection;
   try {
-    conn = await RedisConnection.connect({ ...s, tls: s.tls ? tlsClientOptions(src.shown, s.host, s.port, s.tls) : undefined, timeoutMs: 10_000 });
+    conn = await RedisConnection.connect({ ...s, tls: s.tls ? tlsClientOptions(src.shown, s.host, s.port, s.tls) : undefined, timeoutMs: 10_000, idleTimeoutMs: 30_000 });
   } catch (err) {
     throw new UserError(`${src.shown}: cannot read from Redis (${(err as Error).message})`);
   }

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { eventIdOf, type EcsAlert } from '../../alert/ecs-alert.js';
 import { DeliveryError, type AckedSession, type AckedTransport, type SessionEvents } from '../acked-transport.js';
 import { decodeKeyed, encodeKeyed } from '../keyed-record.js';
+import { abortReason, onAbort } from '../socket-connect.js';
 import { connectNats } from './nats-connect.js';
 import type { NatsAuth } from './nats-target.js';
 
@@ -44,11 +45,16 @@ export class NatsTransport implements AckedTransport {
     return encodeKeyed(eventIdOf(alert), line);
   }
 
-  async open(events: SessionEvents): Promise<AckedSession> {
-    const nc = await connectNats({ ...this.o, timeoutMs: this.o.connectTimeoutMs });
+  async open(events: SessionEvents, signal: AbortSignal): Promise<AckedSession> {
+    // The library's connect cannot be interrupted: connectNats checks the server answers first, and
+    // an attempt given up meanwhile is closed as soon as it resolves.
+    const nc = await connectNats({ ...this.o, timeoutMs: this.o.connectTimeoutMs }, signal);
+    const done = onAbort(signal, () => void nc.close().catch(() => undefined));
     try {
-      const jsm = await jetstreamManager(nc, { timeout: this.o.ackTimeoutMs });
+      if (signal.aborted) throw abortReason(signal);
+      const jsm = await jetstreamManager(nc, { timeout: Math.min(this.o.ackTimeoutMs, 10_000) });
       await jsm.streams.find(this.o.subject);
+      if (signal.aborted) throw abortReason(signal);
     } catch (err) {
       await nc.close().catch(() => undefined);
       const name = (err as Error).name ?? '';
@@ -57,6 +63,8 @@ export class NatsTransport implements AckedTransport {
       if (/JetStreamNotEnabled/.test(name) || /not enabled/i.test(msg)) throw new DeliveryError(`JetStream is not enabled on ${this.o.host}:${this.o.port} (nats-server -js, or jetstream {} in its configuration)`, { config: true });
       // No permission to list streams is fine for a publisher: the first PubAck will tell.
       if (!/permission/i.test(msg)) throw err;
+    } finally {
+      done();
     }
     return new NatsSession(nc, jetstream(nc, { timeout: this.o.ackTimeoutMs }), this.o, events);
   }

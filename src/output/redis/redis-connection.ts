@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { DeliveryError } from '../acked-transport.js';
-import { connectSocket } from '../socket-connect.js';
+import { abortReason, connectSocket, onAbort } from '../socket-connect.js';
 import { encodeCommand, RespError, RespReader, type RespValue } from './resp.js';
 
 export interface RedisConnectOptions {
@@ -12,6 +12,10 @@ export interface RedisConnectOptions {
   password?: string;
   db: number;
   timeoutMs?: number;
+  /** Abandon the attempt (socket destroyed, connect() rejects) when this aborts. */
+  signal?: AbortSignal;
+  /** Fail the connection when commands wait this long without a byte from Redis (the report's guard against a frozen server). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -35,8 +39,15 @@ export class RedisConnection {
   }
 
   static async connect(o: RedisConnectOptions): Promise<RedisConnection> {
-    const sock = await connectSocket(o.host, o.port, o.tls, o.timeoutMs ?? 10_000);
+    const sock = await connectSocket(o.host, o.port, o.tls, o.timeoutMs ?? 10_000, o.signal);
     const c = new RedisConnection(sock);
+    if (o.idleTimeoutMs) {
+      sock.setTimeout(o.idleTimeoutMs);
+      sock.on('timeout', () => {
+        if (c.waiting.length) c.fail(new Error(`no reply from Redis within ${o.idleTimeoutMs! / 1000} s`));
+      });
+    }
+    const done = o.signal ? c.abortOn(o.signal) : () => undefined;
     try {
       if (o.password !== undefined) {
         const r = await c.command(o.user !== undefined ? ['AUTH', o.user, o.password] : ['AUTH', o.password]);
@@ -51,8 +62,18 @@ export class RedisConnection {
     } catch (err) {
       c.destroy();
       throw err;
+    } finally {
+      done();
     }
     return c;
+  }
+
+  /** Until the returned function is called, `signal` aborting destroys the connection (every waiting command rejects). */
+  abortOn(signal: AbortSignal): () => void {
+    return onAbort(signal, () => {
+      this.fail(abortReason(signal), false);
+      this.destroy();
+    });
   }
 
   /** Called once when the connection breaks (after every outstanding callback got the error). */

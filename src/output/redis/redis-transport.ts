@@ -44,8 +44,9 @@ export class RedisTransport implements AckedTransport {
     return encodeKeyed(eventIdOf(alert), line);
   }
 
-  async open(events: SessionEvents): Promise<AckedSession> {
-    const c = await RedisConnection.connect({ ...this.o, timeoutMs: this.o.connectTimeoutMs });
+  async open(events: SessionEvents, signal: AbortSignal): Promise<AckedSession> {
+    const c = await RedisConnection.connect({ ...this.o, timeoutMs: this.o.connectTimeoutMs, signal });
+    const done = c.abortOn(signal);
     try {
       // A key of another type would refuse every command (WRONGTYPE): say so once, clearly.
       const type = await c.command(['TYPE', this.o.key]);
@@ -54,6 +55,8 @@ export class RedisTransport implements AckedTransport {
     } catch (err) {
       c.destroy();
       throw err;
+    } finally {
+      done();
     }
     return new RedisSession(c, this.o, events);
   }

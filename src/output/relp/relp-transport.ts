@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { EcsAlert } from '../../alert/ecs-alert.js';
 import { DeliveryError, type AckedSession, type AckedTransport, type SessionEvents } from '../acked-transport.js';
-import { connectSocket } from '../socket-connect.js';
+import { abortReason, connectSocket, onAbort } from '../socket-connect.js';
 import type { SyslogFormatter } from '../syslog-message.js';
 import { encodeFrame, nextTxnr, parseOffers, parseResponse, RelpFrameReader, RelpProtocolError, type RelpFrame } from './relp-frame.js';
 
@@ -41,10 +41,15 @@ export class RelpTransport implements AckedTransport {
     return this.o.formatter.format(line, alert);
   }
 
-  async open(events: SessionEvents): Promise<AckedSession> {
-    const sock = await connectSocket(this.o.host, this.o.port, this.o.tls, this.o.connectTimeoutMs ?? 10_000);
+  async open(events: SessionEvents, signal: AbortSignal): Promise<AckedSession> {
+    const sock = await connectSocket(this.o.host, this.o.port, this.o.tls, this.o.connectTimeoutMs ?? 10_000, signal);
     const session = new RelpSession(sock, events);
-    await session.handshake(`relp_version=0\nrelp_software=torwatch,${this.o.version},https://github.com/torwatch/torwatch\ncommands=syslog`, this.o.connectTimeoutMs ?? 10_000);
+    const done = onAbort(signal, () => session.abandon(abortReason(signal)));
+    try {
+      await session.handshake(`relp_version=0\nrelp_software=torwatch,${this.o.version}\ncommands=syslog`, this.o.connectTimeoutMs ?? 10_000);
+    } finally {
+      done();
+    }
     return session;
   }
 }
@@ -72,7 +77,7 @@ class RelpSession implements AckedSession {
   /** Send `open` and wait for the server's 200 with the syslog command among its offers. */
   handshake(offers: string, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.opened?.(new Error(`no answer to RELP open within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(() => this.opened?.(new Error(`no answer to RELP open within ${timeoutMs / 1000} s`)), timeoutMs).unref();
       this.opened = (err) => {
         clearTimeout(timer);
         this.opened = undefined;
@@ -103,11 +108,17 @@ class RelpSession implements AckedSession {
         this.destroy();
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, ms).unref();
       this.closedByUs = done;
       this.closeTxnr = this.takeTxnr();
       this.write(encodeFrame(this.closeTxnr, 'close'));
     });
+  }
+
+  /** The attempt was given up before the session opened: fail the handshake, drop the socket. */
+  abandon(err: Error): void {
+    if (this.opened) this.opened(err);
+    else this.destroy();
   }
 
   destroy(): void {
