@@ -43,6 +43,11 @@ export class RespReader {
 
   constructor(private readonly limits: RespLimits = DEFAULT_LIMITS) {}
 
+  /** Bytes held for a reply not complete yet. */
+  get pending(): number {
+    return this.buf.length;
+  }
+
   /** Every complete reply the bytes so far hold, in order. */
   push(chunk: Buffer): RespValue[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;

@@ -38,6 +38,11 @@ export class RelpFrameReader {
 
   constructor(private readonly maxData: number) {}
 
+  /** Bytes held for a frame not complete yet (at most a header, maxData and the trailer). */
+  get pending(): number {
+    return this.buf.length;
+  }
+
   push(chunk: Buffer): RelpFrame[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: RelpFrame[] = [];
