@@ -148,7 +148,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   },
   {
     key: 'spool-dir', flags: '--spool-dir <dir>', list: false,
-    help: 'where syslog+tcp/tls outputs spool alerts their receiver has not taken yet, one subdirectory per output (default $STATE_DIRECTORY/spool, /var/lib/torwatch/spool as root, else ~/.local/state/torwatch/spool)',
+    help: 'where stream outputs (syslog+tcp/tls, relp, redis, nats) spool alerts their receiver has not confirmed yet, one subdirectory per output (default $STATE_DIRECTORY/spool, /var/lib/torwatch/spool as root, else ~/.local/state/torwatch/spool)',
     apply: (s, v) => { s.spoolDir = v[v.length - 1]; return undefined; },
   },
   {
