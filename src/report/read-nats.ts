@@ -1,4 +1,3 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '../output/nats/nats-connect.js';
 import { tlsClientOptions } from '../output/tls-material.js';
 import { UserError } from '../util/errors.js';
@@ -23,6 +22,7 @@ export async function readNats(src: NatsSource, c: AlertCollector): Promise<void
     throw new UserError(`${src.shown}: cannot read from NATS (${(err as Error).message})`);
   }
   try {
+    const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
     const jsm = await jetstreamManager(nc);
     let stream = src.stream;
     if (stream === undefined) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { ConnectionOptions } from 'node:tls';
 import { DeliveryError } from '../acked-transport.js';
 import { abortReason, connectSocket, onAbort } from '../socket-connect.js';
@@ -21,6 +21,8 @@ export interface NatsConnectOptions {
  */
 export async function connectNats(o: NatsConnectOptions, signal?: AbortSignal): Promise<NatsConnection> {
   await probeInfo(o.host, o.port, o.timeoutMs ?? 10_000, signal);
+  // Loaded on first use: a replay or capture without a nats:// output never pays for the library.
+  const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
   const opts: NodeConnectionOptions = {
     servers: `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`,
     name: 'torwatch',

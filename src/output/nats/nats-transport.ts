@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { eventIdOf, type EcsAlert } from '../../alert/ecs-alert.js';
 import { DeliveryError, type AckedSession, type AckedTransport, type SessionEvents } from '../acked-transport.js';
@@ -49,6 +49,7 @@ export class NatsTransport implements AckedTransport {
     // The library's connect cannot be interrupted: connectNats checks the server answers first, and
     // an attempt given up meanwhile is closed as soon as it resolves.
     const nc = await connectNats({ ...this.o, timeoutMs: this.o.connectTimeoutMs }, signal);
+    const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
     const done = onAbort(signal, () => void nc.close().catch(() => undefined));
     try {
       if (signal.aborted) throw abortReason(signal);
