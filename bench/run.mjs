@@ -29,6 +29,21 @@ const lk = relay.lookup;
 console.log(`relay lookup: ${lk.ns_per_lookup} ns per lookup over ${lk.queries} queries (${lk.index}, hit ratio ${lk.hit_ratio}); peer Map<string> with formatted address: ${lk.peer_string_map_ns_per_lookup} ns; ratio ${lk.ratio_vs_peer}x`);
 if (args.only === 'relays') process.exit(0);
 
+// Delivery throughput of the fleet outputs to local servers, beside the file output (`--only delivery`).
+const deliveryBundle = `${outDir}/delivery-bench.mjs`;
+execFileSync(`${root}node_modules/.bin/esbuild`, [`${here}delivery-bench.ts`, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${deliveryBundle}`, '--log-level=warning']);
+if (!existsSync(`${root}dist/torwatch.js`)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+const delivery = JSON.parse(execFileSync(process.execPath, [deliveryBundle, '--runs', String(runs), '--alerts', String(args.alerts ?? 20000)], { stdio: ['ignore', 'pipe', 'inherit'] }).toString());
+writeFileSync(`${outDir}/delivery-results.json`, JSON.stringify(delivery, null, 2));
+console.log(`delivery: ${delivery.alerts} alerts to each output's local server (batching on), median of ${delivery.runs} runs`);
+console.log(`file output alone: ${delivery.file.alerts_per_s} alerts/s (${delivery.file.wall_s} s, the whole replay)`);
+console.log('output          end-to-end alerts/s (s)   drain from spool alerts/s (s)');
+for (const [name, d] of Object.entries(delivery)) {
+  if (typeof d !== 'object' || name === 'file') continue;
+  console.log(`${name.padEnd(15)} ${String(d.end_to_end_alerts_per_s).padStart(8)} (${String(d.end_to_end_wall_s).padStart(6)})        ${String(d.drain_alerts_per_s).padStart(8)} (${String(d.drain_wall_s).padStart(6)})`);
+}
+if (args.only === 'delivery') process.exit(0);
+
 if (!existsSync(file)) {
   process.stderr.write(`generating ${file} (${mb} MB)...\n`);
   execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--mix', mix, '--out', file], { stdio: 'inherit' });

@@ -41,7 +41,16 @@ export class AlertBuilder {
   /** event.id of the last alert built (the aggregator links a summary to its first alert). */
   lastEventId: string | undefined;
 
-  constructor(private readonly opts: AlertBuilderOptions) {}
+  /**
+   * Replay ids come from what an alert is about; with a sensor name they also come from which sensor
+   * saw it, so two sensors replaying the same traffic into one store do not collapse into one alert.
+   * Without a name the ids are what they always were.
+   */
+  private readonly idSalt: string;
+
+  constructor(private readonly opts: AlertBuilderOptions) {
+    this.idSalt = opts.observer.name ? `${opts.observer.name}|` : '';
+  }
 
   build(d: Detection): EcsAlert {
     const f = d.flow;
@@ -57,7 +66,7 @@ export class AlertBuilder {
     this.seq++;
     const id = this.opts.eventIds === 'random'
       ? randomEventId()
-      : deterministicEventId(`${rule.id}|${cid}|${f.firstSec}.${f.firstNsec}|${ts}|${d.input}|${d.packet}`);
+      : deterministicEventId(`${this.idSalt}${rule.id}|${cid}|${f.firstSec}.${f.firstNsec}|${ts}|${d.input}|${d.packet}`);
     this.lastEventId = id;
     const hasPorts = f.proto === 6 || f.proto === 17 || f.proto === 132;
 
@@ -104,7 +113,7 @@ export class AlertBuilder {
     this.seq++;
     const id = this.opts.eventIds === 'random'
       ? randomEventId()
-      : deterministicEventId(`summary|${rule.id}|${src}|${dst}|${f.proto}|${f.bPort}|${d.hostname?.name ?? ''}|${start}|${end}|${s.count}|${ts}`);
+      : deterministicEventId(`${this.idSalt}summary|${rule.id}|${src}|${dst}|${f.proto}|${f.bPort}|${d.hostname?.name ?? ''}|${start}|${end}|${s.count}|${ts}`);
     this.lastEventId = id;
     const target = `${dst}${hasPorts ? `:${f.bPort}` : ''}${d.hostname ? ` (${d.hostname.name})` : ''}`;
     const doc: EcsAlert = {
@@ -445,4 +454,13 @@ function endpointFields(e: BtEndpointFacts): Record<string, unknown> {
     ...(e.extensions?.length ? { extensions: e.extensions } : {}),
     ...(e.listenPort !== undefined ? { listen_port: e.listenPort } : {}),
   };
+}
+
+/**
+ * The event.id of an alert built here, for outputs that deliver it as a key (a Redis stream field,
+ * NATS's Nats-Msg-Id): they ask this function rather than knowing where ECS keeps it.
+ */
+export function eventIdOf(doc: EcsAlert): string {
+  const ev = doc.event as Record<string, unknown> | undefined;
+  return typeof ev?.id === 'string' ? ev.id : '';
 }

@@ -1,11 +1,12 @@
 import { checkHeaderField, HEADER_LIMITS } from '../output/rfc5424.js';
 import { parseFacility } from '../output/syslog-message.js';
-import { parseSize } from '../output/target.js';
+import { parseSize } from '../output/target-params.js';
 import { UserError } from '../util/errors.js';
 import { checkCidrs, checkLogLevel, checkRuleIds, parseDuration, splitList, type Settings } from './settings.js';
 import { checkAllowEntries } from '../intel/allow.js';
 import type { RuleId } from '../detect/catalog.js';
 import type { LogLevel } from '../log/logger.js';
+import { checkSensorName } from './sensor-identity.js';
 
 /**
  * The common options (SPEC.md), described once: flag, help text, and how a raw value (a CLI string or
@@ -68,7 +69,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   },
   {
     key: 'output', flags: '-o, --output <target>', list: true,
-    help: "where alerts go: '-' (stdout), a file, syslog+udp://host:port, syslog+tcp://, syslog+tls://, syslog:///dev/log; repeatable",
+    help: "where alerts go: '-' (stdout), a file, syslog+udp://host:port, syslog+tcp://, syslog+tls://, syslog:///dev/log, relp://host:port, redis://host:port/?key=K&mode=list|stream, nats://host:port/?subject=S; repeatable",
     apply: (s, v) => { s.output.push(...v); return undefined; },
   },
   {
@@ -123,8 +124,12 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   },
   {
     key: 'sensor-name', flags: '--sensor-name <name>', list: false,
-    help: 'observer.name in alerts',
-    apply: (s, v) => { s.sensorName = v[v.length - 1]; return undefined; },
+    help: "this sensor's name: observer.name in alerts, {sensor} in redis:// keys and nats:// subjects (letters, digits, '.', '_', '-')",
+    apply: (s, v) => {
+      const err = checkSensorName(v[v.length - 1]);
+      if (!err) s.sensorName = v[v.length - 1];
+      return err;
+    },
   },
   {
     key: 'progress', flags: '--progress <when>', list: false,
@@ -148,7 +153,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   },
   {
     key: 'spool-dir', flags: '--spool-dir <dir>', list: false,
-    help: 'where syslog+tcp/tls outputs spool alerts their receiver has not taken yet, one subdirectory per output (default $STATE_DIRECTORY/spool, /var/lib/torwatch/spool as root, else ~/.local/state/torwatch/spool)',
+    help: 'where stream outputs (syslog+tcp/tls, relp, redis, nats) spool alerts their receiver has not confirmed yet, one subdirectory per output (default $STATE_DIRECTORY/spool, /var/lib/torwatch/spool as root, else ~/.local/state/torwatch/spool)',
     apply: (s, v) => { s.spoolDir = v[v.length - 1]; return undefined; },
   },
   {

@@ -42,6 +42,11 @@ export interface SpoolBatch {
   records: Buffer[];
   /** Position after the last record of the batch. */
   end: SpoolPosition;
+  /**
+   * Position after each record (ends[i] follows records[i]): outputs with per-message
+   * acknowledgements (RELP, Redis, NATS) commit exactly what was confirmed, not whole batches.
+   */
+  ends: SpoolPosition[];
 }
 
 const RECORD_HEADER = 8;
@@ -204,12 +209,13 @@ export class DiskSpool {
     }
   }
 
-  /** Up to `maxBytes` of records from the send position (at least one), advancing it. */
-  read(maxBytes: number): SpoolBatch | undefined {
-    if (this.unsentCount === 0) return undefined;
+  /** Up to `maxBytes` (and `maxRecords`) of records from the send position (at least one), advancing it. */
+  read(maxBytes: number, maxRecords = Infinity): SpoolBatch | undefined {
+    if (this.unsentCount === 0 || maxRecords < 1) return undefined;
     const records: Buffer[] = [];
+    const ends: SpoolPosition[] = [];
     let total = 0;
-    while (total < maxBytes && this.unsentCount > 0) {
+    while (total < maxBytes && records.length < maxRecords && this.unsentCount > 0) {
       const seg = this.segmentOf(this.sendPos.seg);
       if (!seg) break;
       if (this.sendPos.off >= seg.size) {
@@ -226,9 +232,10 @@ export class DiskSpool {
         if (p + RECORD_HEADER + len > chunk.length) break;
         records.push(Buffer.from(chunk.subarray(p + RECORD_HEADER, p + RECORD_HEADER + len)));
         p += RECORD_HEADER + len;
+        ends.push({ seg: seg.seq, off: this.sendPos.off + p });
         total += len;
         this.unsentCount--;
-        if (total >= maxBytes || this.unsentCount === 0) break;
+        if (total >= maxBytes || records.length >= maxRecords || this.unsentCount === 0) break;
       }
       if (p === 0) {
         // One record larger than what we asked for: read exactly it.
@@ -236,12 +243,13 @@ export class DiskSpool {
         const whole = this.readAt(seg.seq, this.sendPos.off, RECORD_HEADER + len);
         records.push(Buffer.from(whole.subarray(RECORD_HEADER)));
         p = RECORD_HEADER + len;
+        ends.push({ seg: seg.seq, off: this.sendPos.off + p });
         this.unsentCount--;
         total += len;
       }
       this.sendPos = { seg: seg.seq, off: this.sendPos.off + p };
     }
-    return records.length ? { records, end: { ...this.sendPos } } : undefined;
+    return records.length ? { records, end: { ...this.sendPos }, ends } : undefined;
   }
 
   /**

@@ -5,6 +5,8 @@ import { Backoff } from './backoff.js';
 import { frame, type Framing } from './framing.js';
 import type { AlertOutput, OutputStats } from './output.js';
 import type { DiskSpool, SpoolPosition } from './spool.js';
+import { SpoolIntake } from './spool-intake.js';
+import { isTlsProblem } from './tls-material.js';
 import type { SyslogFormatter } from './syslog-message.js';
 
 /** How a stream transport gets a connected socket (plain TCP or TLS). */
@@ -45,7 +47,6 @@ interface InFlight {
 }
 
 const READ_BATCH = 256 * 1024;
-const DROP_LOG_INTERVAL_MS = 10_000;
 
 /**
  * A syslog output over a byte stream (TCP, TLS) that loses nothing while there is spool space.
@@ -56,7 +57,7 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  */
 export class StreamSyslogOutput implements AlertOutput {
   readonly target: string;
-  private pending: Buffer[] = [];
+  private readonly intake: SpoolIntake;
   private sock: Socket | undefined;
   private connected = false;
   private blocked = false;
@@ -67,13 +68,12 @@ export class StreamSyslogOutput implements AlertOutput {
   private readonly confirmTimer: NodeJS.Timeout;
   private readonly backoff: Backoff;
   private outageSince: number | undefined;
-  private lastDropLog = 0;
-  private dropsSinceLog = 0;
-  private readonly counters = { written: 0, sent: 0, delivered: 0, resent: 0, dropped: 0, failed: 0, connects: 0, disconnects: 0 };
+  private readonly counters = { sent: 0, delivered: 0, resent: 0, failed: 0, connects: 0, disconnects: 0 };
 
   constructor(private readonly o: StreamOutputOptions) {
     this.target = o.target;
     this.backoff = o.backoff ?? new Backoff({ baseMs: 500, maxMs: 30_000 });
+    this.intake = new SpoolIntake(o.spool, { target: o.target, kind: 'syslog', log: o.log, onStored: () => this.pump() });
     this.confirmTimer = setInterval(() => this.confirm(false), Math.max(50, Math.min(1000, o.resendMs / 2)));
     this.confirmTimer.unref();
     if (o.spool.unconfirmed > 0) o.log?.info({ output: this.target, spooled: o.spool.unconfirmed }, 'syslog: alerts from an earlier run are in the spool; they go first');
@@ -85,19 +85,18 @@ export class StreamSyslogOutput implements AlertOutput {
       this.counters.failed++;
       return;
     }
-    this.pending.push(this.o.formatter.format(line, alert));
-    if (this.pending.length >= 512) this.spoolPending();
+    this.intake.push(this.o.formatter.format(line, alert));
   }
 
   /** Never waits on the receiver: once the alerts are in the spool they are safe. */
   flush(): Promise<void> {
-    this.spoolPending();
+    this.intake.store();
     return Promise.resolve();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.spoolPending();
+    this.intake.store();
     this.closing = true;
     const deadline = Date.now() + this.o.drainTimeoutMs;
     const started = Date.now();
@@ -113,7 +112,7 @@ export class StreamSyslogOutput implements AlertOutput {
     this.dropSocket();
     const left = this.o.spool.unconfirmed;
     this.o.spool.close();
-    if (this.dropsSinceLog > 0) this.logDrops(true);
+    this.intake.finish();
     if (left > 0) {
       this.o.log?.warn({ output: this.target, spool: this.o.spool.dir, spooled: left, waitedMs: Date.now() - started }, 'syslog: receiver did not take every alert before shutdown; they stay in the spool and are sent first at the next start');
     } else {
@@ -122,10 +121,15 @@ export class StreamSyslogOutput implements AlertOutput {
   }
 
   stats(): OutputStats {
+    const { sent, delivered, resent, failed, connects, disconnects } = this.counters;
     return {
       target: this.target,
-      ...this.counters,
-      spooled: this.closed ? this.o.spool.unconfirmed : this.o.spool.unconfirmed + this.pending.length,
+      written: this.intake.written,
+      sent, delivered, resent,
+      dropped: this.intake.dropped,
+      failed: failed + this.intake.dropped,
+      connects, disconnects,
+      spooled: this.closed ? this.o.spool.unconfirmed : this.o.spool.unconfirmed + this.intake.pendingCount,
       spoolBytes: this.o.spool.size,
     };
   }
@@ -135,35 +139,7 @@ export class StreamSyslogOutput implements AlertOutput {
     return this.connected;
   }
 
-  // ---- spool and pump ----
-
-  private spoolPending(): void {
-    if (!this.pending.length) return;
-    const batch = this.pending;
-    this.pending = [];
-    const accepted = this.o.spool.append(batch);
-    this.counters.written += accepted;
-    const dropped = batch.length - accepted;
-    if (dropped > 0) {
-      this.counters.dropped += dropped;
-      this.counters.failed += dropped;
-      this.dropsSinceLog += dropped;
-      this.logDrops(false);
-    }
-    this.pump();
-  }
-
-  /** Spool full: say so loudly, at once for the first drop, then at most every 10 s with the count. */
-  private logDrops(final: boolean): void {
-    const now = Date.now();
-    if (!final && this.lastDropLog !== 0 && now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
-    this.o.log?.error(
-      { output: this.target, spool: this.o.spool.dir, spoolBytes: this.o.spool.size, spoolMaxBytes: this.o.spool.maxBytes, droppedNow: this.dropsSinceLog, droppedTotal: this.counters.dropped },
-      'SPOOL FULL: alerts DROPPED for this syslog output (receiver down or too slow for too long; raise spool-size or fix the receiver)',
-    );
-    this.lastDropLog = now;
-    this.dropsSinceLog = 0;
-  }
+  // ---- pump ----
 
   private pump(): void {
     const s = this.sock;
@@ -269,7 +245,7 @@ export class StreamSyslogOutput implements AlertOutput {
     this.counters.resent += resend;
     if (wasConnected) this.counters.disconnects++;
     const code = (err as NodeJS.ErrnoException).code;
-    const tlsProblem = typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO|TLS|SSL/i.test(code);
+    const tlsProblem = isTlsProblem(err);
     if (this.outageSince === undefined) {
       this.outageSince = Date.now();
       const level = tlsProblem ? 'error' : 'warn';

@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { AlertBuilder } from '../alert/ecs-alert.js';
+import { sensorIdentity, templateSensor } from '../config/sensor-identity.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { RuleId } from '../detect/catalog.js';
 import { createDetectors } from '../detect/registry.js';
@@ -69,11 +69,13 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
   const reloadable = await buildReloadable(s, o.log, o.version);
   const intel = new IntelHolder(reloadable.intel);
   const targets = s.output.length ? s.output : o.defaultOutputs;
-  const defaults = { spoolBase: s.spoolDir, spoolBytes: s.spoolSize, facility: s.syslogFacility, appName: s.syslogAppName, hostname: s.syslogHostname };
+  // One identity for the alerts (observer.*) and the outputs (syslog HOSTNAME, {sensor} in keys and subjects).
+  const id = sensorIdentity(s);
+  const defaults = { spoolBase: s.spoolDir, spoolBytes: s.spoolSize, facility: s.syslogFacility, appName: s.syslogAppName, hostname: s.syslogHostname ?? id.hostname, sensor: templateSensor(id) };
   const opened = await openOutputs(targets, { log: o.log, version: o.version, defaults });
   const outputs = new OutputSet(opened);
   const builder = new AlertBuilder({
-    observer: { hostname: hostname(), version: o.version, name: s.sensorName, interface: o.interfaceName },
+    observer: { hostname: id.hostname, version: o.version, name: id.name, interface: o.interfaceName },
     eventIds: o.eventIds,
     communityIdSeed: s.communityIdSeed,
     ingressFromInput: o.ingressFromInput,

@@ -3,46 +3,19 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, UserError } from '../util/errors.js';
+import { AlertCollector, type AlertDoc, type ReadStats } from './collector.js';
 
 /**
  * Reads torwatch alerts back from what any output wrote: NDJSON from the file output or stdout, or a
  * syslog receiver's file where each line is a syslog header followed by the JSON (with or without
- * the BOM). Plain or gzip (rotated logs), `-` for stdin. Alerts are deduplicated on event.id, since
- * at-least-once delivery may have stored one twice.
- *
- * A line that is not a torwatch alert is an error naming the file and line, unless `lenient`, where it
- * is skipped and counted (receiver files often mix in other programs' messages).
+ * the BOM). Plain or gzip (rotated logs), `-` for stdin. collector.ts finds, checks and
+ * deduplicates the alerts; a line that is not one is an error naming the file and line, unless
+ * `lenient` (receiver files often mix in other programs' messages).
  */
-export type AlertDoc = Record<string, unknown>;
-
-export interface ReadStats {
-  files: number;
-  lines: number;
-  alerts: number;
-  duplicates: number;
-  skipped: number;
-}
+export type { AlertDoc, ReadStats } from './collector.js';
 
 /** No alert comes near this; a longer line is not ours, and must not make us buffer without bound. */
 export const MAX_LINE = 1 << 20;
-
-function isAlert(v: unknown): v is AlertDoc {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  const ev = o.event as Record<string, unknown> | undefined;
-  const rule = o.rule as Record<string, unknown> | undefined;
-  return typeof ev === 'object' && ev !== null && ev.kind === 'alert' && typeof rule === 'object' && rule !== null && typeof rule.id === 'string';
-}
-
-/** The JSON part of a line: the whole line, or what follows a syslog header (and its BOM). */
-function jsonPart(line: string): string | undefined {
-  const t = line.replace(/^\uFEFF/, '').trimEnd();
-  if (t.startsWith('{')) return t;
-  const bom = t.indexOf('\uFEFF{');
-  if (bom >= 0) return t.slice(bom + 1);
-  const i = t.indexOf(' {');
-  return i >= 0 ? t.slice(i + 1) : undefined;
-}
 
 /**
  * Lines of a byte stream, each at most `max` bytes: a longer one is reported as `undefined` (and
@@ -106,55 +79,22 @@ async function openInput(file: string): Promise<Readable> {
 }
 
 /**
- * Read every file in order; call `onAlert` for each alert not seen before. A bad file ends with an
- * InputError (file and line); what was read before it is kept by the caller.
+ * Read one file; call `onAlert` for each alert not seen before. A bad file ends with an InputError
+ * (file and line); what was read before it is kept by the caller.
  */
 export async function readAlerts(file: string, seen: Set<string>, stats: ReadStats, onAlert: (a: AlertDoc) => void, lenient: boolean): Promise<void> {
+  await readAlertFile(file, new AlertCollector(seen, stats, onAlert, lenient));
+}
+
+export async function readAlertFile(file: string, c: AlertCollector): Promise<void> {
   const input = await openInput(file);
-  stats.files++;
+  c.stats.files++;
   let n = 0;
   try {
     for await (const line of boundedLines(input, MAX_LINE)) {
       n++;
-      stats.lines++;
-      if (line === undefined) {
-        if (lenient) {
-          stats.skipped++;
-          continue;
-        }
-        throw new InputError({ file, line: n }, `line is longer than ${MAX_LINE} bytes; not a torwatch alert`);
-      }
-      if (line.trim() === '') continue;
-      const json = jsonPart(line);
-      let doc: unknown;
-      let why: string | undefined;
-      if (json === undefined) why = 'no JSON object on this line';
-      else {
-        try {
-          doc = JSON.parse(json);
-          if (!isAlert(doc)) why = 'JSON, but not a torwatch alert (needs event.kind "alert" and rule.id)';
-        } catch (err) {
-          why = `not valid JSON (${(err as Error).message})`;
-        }
-      }
-      if (why) {
-        if (lenient) {
-          stats.skipped++;
-          continue;
-        }
-        throw new InputError({ file, line: n }, why);
-      }
-      const a = doc as AlertDoc;
-      const id = (a.event as Record<string, unknown>).id;
-      if (typeof id === 'string') {
-        if (seen.has(id)) {
-          stats.duplicates++;
-          continue;
-        }
-        seen.add(id);
-      }
-      stats.alerts++;
-      onAlert(a);
+      if (line === undefined) c.tooLong({ file, line: n }, MAX_LINE);
+      else c.text(line, { file, line: n });
     }
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -1,5 +1,5 @@
 import type { HuntReport } from './hunt.js';
-import type { ReadStats } from './read-alerts.js';
+import type { ReadStats } from './collector.js';
 import { oneLine } from '../util/printable.js';
 
 /**
@@ -27,7 +27,7 @@ const t = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
 
 export function formatReport(r: HuntReport, stats: ReadStats): string {
   const out: string[] = [];
-  out.push(`${stats.alerts} alerts from ${stats.files} file(s)` + (stats.duplicates ? `, ${stats.duplicates} duplicate(s) by event.id ignored` : '') + (stats.skipped ? `, ${stats.skipped} line(s) that were not alerts skipped` : '') + '\n');
+  out.push(`${stats.alerts} alerts from ${stats.files} source(s)` + (stats.duplicates ? `, ${stats.duplicates} duplicate(s) by event.id ignored` : '') + (stats.skipped ? `, ${stats.skipped} line(s) that were not alerts skipped` : '') + '\n');
   out.push('\nHosts and remote addresses (seed 002: by risk, then count)\n');
   out.push(r.hosts.length
     ? table(['RISK', 'HOST', 'DIRECTION', 'REMOTE', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'PORTS', 'RULES'], r.hosts.map((h) => [h.riskLevel, h.host, h.direction, h.remote, String(h.count), t(h.firstSeen), t(h.lastSeen), ports(h.ports), h.rules.join(',')]))

@@ -5,7 +5,7 @@ import { Backoff } from '../../src/output/backoff.js';
 import { defaultSpoolBase, parseSize, parseTarget, type OutputDefaults } from '../../src/output/target.js';
 import { PCAPS, runCli } from '../support/run-cli.js';
 
-const D: OutputDefaults = { spoolBase: '/var/spool/tw', spoolBytes: 1 << 20, facility: 16, appName: 'torwatch', hostname: 'h' };
+const D: OutputDefaults = { spoolBase: '/var/spool/tw', spoolBytes: 1 << 20, facility: 16, appName: 'torwatch', hostname: 'h', sensor: 'h' };
 
 describe('parseTarget', () => {
   it('stdout, plain paths and file:// URLs with rotation', () => {

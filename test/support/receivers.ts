@@ -12,7 +12,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './run-cli.js';
+import { ROOT } from './paths.js';
 
 export interface ReceivedFields {
   pri: string;

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { ecsProblems } from './ecs-schema.js';
+import { ROOT } from './paths.js';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
-export const PCAPS = fileURLToPath(new URL('../../pcaps/', import.meta.url));
+export { PCAPS, ROOT, SHARED } from './paths.js';
+
 const BIN = fileURLToPath(new URL('../../bin/torwatch.js', import.meta.url));
 
 /**
