@@ -13,6 +13,7 @@ import { createLogger } from '../log/logger.js';
 import { UserError } from '../util/errors.js';
 import { addOptions, settingsFrom } from './settings-from-cli.js';
 import { torwatchVersion } from './version.js';
+import { notAddress } from '../util/ip.js';
 
 /** The options that mean something to the relays subcommands (all others are still accepted in --config). */
 const RELAY_KEYS = new Set(['relays', 'relays-cache', 'relays-stale-grace', 'relays-max-age', 'log-level']);
@@ -133,7 +134,7 @@ export function registerRelaysCommand(program: Command): void {
     .addOption(new Option('--json', 'print as JSON'));
   addOptions(lookup, relayOptions()).action(async (ipText: string, o: { at?: string; port?: string; json?: boolean }, cmd: Command) => {
     const ip = parseAddress(ipText.trim());
-    if (!ip) throw new UserError(`'${ipText}' is not an IPv4 or IPv6 address`);
+    if (!ip) throw new UserError(notAddress(ipText.trim()));
     let at: number | undefined;
     if (o.at !== undefined) {
       at = parseTorTime(o.at);

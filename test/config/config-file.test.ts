@@ -58,7 +58,7 @@ const EXAMPLES: Record<string, { good: string; bad: string; check: (s: Settings)
   immediate: { good: 'on', bad: 'soon', check: (s) => s.capture.immediate, want: true },
   'capture-backend': { good: 'cap', bad: 'libpcap', check: (s) => s.capture.backend, want: 'cap' },
   user: { good: 'torwatch', bad: '"to rwatch"', check: (s) => s.capture.user, want: 'torwatch' },
-  metrics: { good: '"[::1]:9464"', bad: 'localhost:9464', check: (s) => s.capture.metrics, want: { host: '::1', port: 9464, loopback: true } },
+  metrics: { good: '"[::1]:9464"', bad: 'metrics.example:9464', check: (s) => s.capture.metrics, want: { host: '::1', port: 9464, loopback: true } },
   'stats-interval': { good: '0', bad: '1.5', check: (s) => s.capture.statsIntervalSec, want: 0 },
   'suppress-window': { good: '600', bad: '-5', check: (s) => s.suppressWindow, want: 600 },
   'rate-limit': { good: '0', bad: 'lots', check: (s) => s.rateLimit, want: 0 },

@@ -101,7 +101,7 @@ describe('replay with relay intel: the private Tor network capture', () => {
   it('bad intel inputs: exit 2 with one line naming file, line and problem', async () => {
     const bad = tempFile('relays.txt', '198.51.100.11\n198.51.100.300\n');
     let r = await runCli(['replay', '--relays', bad, CAPTURE]);
-    expect([r.code, human(r.stderr)]).toEqual([2, [`torwatch: ${bad}: line 2: '198.51.100.300' is not an IPv4/IPv6 address or CIDR`]]);
+    expect([r.code, human(r.stderr)]).toEqual([2, [`torwatch: ${bad}: line 2: '198.51.100.300' is not an IPv4 or IPv6 address or CIDR`]]);
     expect(r.stdout).toBe('');
     const ti = tempFile('ti.csv', 'indicator,type,confidence\n203.0.113.31,ip,high-ish\n');
     r = await runCli(['replay', '--relays', CONSENSUSES, '--intel', ti, CAPTURE]);

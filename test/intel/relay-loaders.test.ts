@@ -267,7 +267,7 @@ describe('malformed relay lists: one clear error naming the file, the line and w
 
   it('address lists: the first bad line is named', async () => {
     const f = tempFile('torbulkexitlist', '# exits\n192.0.2.1\n\n2001:db8::1 # a comment\n198.51.100.0/24\nnot-an-address\n');
-    expect(await loadError(f)).toBe(`${f}: line 6: 'not-an-address' is not an IPv4/IPv6 address or CIDR`);
+    expect(await loadError(f)).toBe(`${f}: line 6: 'not-an-address' is not an IPv4 or IPv6 address or CIDR`);
     expect(await loadError(tempFile('l.json', '["192.0.2.1", 7]'))).toMatch(/\[1\]: 7 is not an address string/);
     expect(await loadError(tempFile('orports.txt', '192.0.2.1:9001\n192.0.2.2:99999\n'))).toMatch(/line 2: '192\.0\.2\.2:99999': '99999' in '192\.0\.2\.2:99999' is not a port/);
   });
@@ -281,7 +281,7 @@ describe('malformed relay lists: one clear error naming the file, the line and w
   it('CSV: field counts, quotes and addresses', async () => {
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.1\n'))).toMatch(/line 2: 2 fields, the header has 3/);
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.1,"9001\n'))).toMatch(/line 2: unterminated quoted CSV field/);
-    expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.x,9001\n'))).toMatch(/line 2: '192\.0\.2\.x' \(column ipaddr\) is not an IPv4\/IPv6 address/);
+    expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.x,9001\n'))).toMatch(/line 2: '192\.0\.2\.x' is not an IPv4 or IPv6 address \(column ipaddr\)/);
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAA,192.0.2.1,9001\n'))).toMatch(/line 2: fingerprint 'AAAA' is not 40 hex digits/);
   });
 
