@@ -1,3 +1,4 @@
+import { EVENT_SEVERITY } from '../detect/catalog.js';
 import type { EcsAlert } from '../alert/ecs-alert.js';
 import { formatRfc3164 } from './rfc3164.js';
 import { formatRfc5424, type SdElement } from './rfc5424.js';
@@ -17,11 +18,12 @@ export function parseFacility(v: string): number | undefined {
 }
 
 /**
- * Syslog severity for an alert: critical -> 2 (crit), high -> 3 (err), medium -> 4 (warning),
- * low -> 5 (notice). The same ordering as the alert's own severity, so a receiver's
- * `*.warning` selector forwards medium and above.
+ * Syslog severity for an alert: the alert's event.severity, which is the syslog code already
+ * (detect/catalog.ts EVENT_SEVERITY: critical 2, high 3, medium 4, low 5), looked up from the
+ * severity word the alert carries in torwatch.severity. One table, so PRI and event.severity never
+ * disagree.
  */
-const SEVERITY: Readonly<Record<string, number>> = { critical: 2, high: 3, medium: 4, low: 5 };
+const SEVERITY: Readonly<Record<string, number>> = EVENT_SEVERITY;
 
 export type SyslogFormat = 'rfc5424' | 'rfc3164';
 
