@@ -65,7 +65,7 @@ export class AlertBuilder {
       '@timestamp': ts,
       message: d.message,
       ecs: { version: ECS_VERSION },
-      event: eventFields(id, rule, severity, f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
+      event: eventFields(DETECTION, id, rule, severity, f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
       rule: ruleFields(rule),
       ...optional('threat', threatFields(rule, d.indicators)),
       source: endpoint(src, hasPorts ? f.aPort : undefined, f.pktsAB, f.bytesAB),
@@ -110,7 +110,7 @@ export class AlertBuilder {
       '@timestamp': ts,
       message: `${s.count} matches of ${rule.id} from ${src} to ${target} between ${start} and ${end}; ${s.suppressed} not sent on their own (suppression window ${s.windowSec} s)`,
       ecs: { version: ECS_VERSION },
-      event: eventFields(id, rule, severity, s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
+      event: eventFields(SUMMARY, id, rule, severity, s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
       rule: ruleFields(rule),
       ...optional('threat', threatFields(rule, d.indicators)),
       source: { ip: src, address: src },
@@ -159,14 +159,33 @@ export class AlertBuilder {
   }
 }
 
+/**
+ * What tells a detection from a summary of repeats, in the ECS fields SIEM rules filter on. A
+ * detection is `event.kind: alert` in dataset `torwatch.alert`; a summary is `event.kind: event`
+ * (ECS: "the event describes something that happened", here a count of matches already alerted
+ * once) in dataset `torwatch.summary`, with `event.type: info`. A SIEM rule on `event.kind:alert`
+ * (Elastic's external-alert rules, Sentinel analytics on the dataset) therefore fires once per
+ * detection, never again for its summary; the count is in torwatch.aggregate.count.
+ */
+interface EventKind {
+  kind: 'alert' | 'event';
+  dataset: string;
+  type: string[];
+}
+const DETECTION: EventKind = { kind: 'alert', dataset: 'torwatch.alert', type: ['connection', 'allowed'] };
+const SUMMARY: EventKind = { kind: 'event', dataset: 'torwatch.summary', type: ['info'] };
+
+/** The dataset of summary alerts: outputs that name a message by its kind (syslog MSGID) test for it. */
+export const SUMMARY_DATASET = SUMMARY.dataset;
+
 /** event.*: what every torwatch alert says about itself, from first to last seen. */
-function eventFields(id: string, rule: RuleDef, severity: Severity, sec0: number, nsec0: number, sec1: number, nsec1: number): Record<string, unknown> {
+function eventFields(k: EventKind, id: string, rule: RuleDef, severity: Severity, sec0: number, nsec0: number, sec1: number, nsec1: number): Record<string, unknown> {
   return {
-    kind: 'alert',
+    kind: k.kind,
     category: ['network', 'intrusion_detection'],
-    type: ['connection', 'allowed'],
+    type: k.type,
     module: 'torwatch',
-    dataset: 'torwatch.alert',
+    dataset: k.dataset,
     provider: 'torwatch',
     id,
     severity: EVENT_SEVERITY[severity],

@@ -1,5 +1,5 @@
+import { SUMMARY_DATASET, type EcsAlert } from '../alert/ecs-alert.js';
 import { EVENT_SEVERITY } from '../detect/catalog.js';
-import type { EcsAlert } from '../alert/ecs-alert.js';
 import { formatRfc3164 } from './rfc3164.js';
 import { formatRfc5424, type SdElement } from './rfc5424.js';
 
@@ -50,6 +50,16 @@ function pick(doc: EcsAlert, a: string, b: string): string | undefined {
 }
 
 /**
+ * MSGID: the rule id, so receivers filter without parsing JSON; a summary of repeats is
+ * `<rule-id>.summary`, so a receiver's filter on the rule id does not count it as a detection (at
+ * most 32 characters: the longest rule id is 20).
+ */
+function msgId(alert: EcsAlert): string | undefined {
+  const rule = pick(alert, 'rule', 'id');
+  return rule !== undefined && pick(alert, 'event', 'dataset') === SUMMARY_DATASET ? `${rule}.summary` : rule;
+}
+
+/**
  * Turns one alert (already serialized to JSON by OutputSet) into one syslog message. It reads only
  * what framing needs from the alert: the time, the rule id (MSGID), the severity (PRI) and, with an
  * enterprise id, the event id. The message body is the JSON line, unchanged.
@@ -93,7 +103,7 @@ export class SyslogFormatter {
       hostname: this.opts.hostname,
       appName: this.opts.appName,
       procId: this.opts.procId,
-      msgId: pick(alert, 'rule', 'id'),
+      msgId: msgId(alert),
       structuredData: sd,
       msg: line,
       bom: this.opts.bom,
