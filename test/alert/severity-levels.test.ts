@@ -8,7 +8,11 @@ import { EVENT_SEVERITY, RISK_SCORE, ruleById, type Severity } from '../../src/d
 import { Flow } from '../../src/flow/flow.js';
 import { SyslogFormatter } from '../../src/output/syslog-message.js';
 import { parseIp } from '../../src/util/ip.js';
-import { runCli } from '../support/run-cli.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, readFields, Rsyslog, waitLines } from '../support/receivers.js';
+import { PCAPS, runCli } from '../support/run-cli.js';
 
 const builder = new AlertBuilder({ observer: { hostname: 'sensor1', version: '0.1.0' }, eventIds: 'deterministic' });
 const syslog = new SyslogFormatter({ format: 'rfc5424', facility: 16, appName: 'torwatch', hostname: 'sensor1', procId: '1', bom: false, version: '0.1.0' });
@@ -48,5 +52,34 @@ describe('severity: four levels, matching syslog', () => {
     expect(r.stdout).toMatch(/^torrent-hostname +low \(5 notice\) +21 /m);
     const json = JSON.parse((await runCli(['rules', '--json'], { text: true })).stdout) as { id: string; eventSeverity: number }[];
     expect(json.find((x) => x.id === 'tor-exit')?.eventSeverity).toBe(4);
+  });
+});
+
+describe('severity through a real syslog receiver', () => {
+  it('rsyslog reads, for every alert, the syslog severity that is the alert\'s event.severity; all four levels occur', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ux-severity-'));
+    const port = await freePort();
+    const rx = new Rsyslog(join(dir, 'rx'), [{ name: 'udp', kind: 'udp', port }]);
+    await rx.start();
+    try {
+      // critical: a domain indicator of confidence 90; high: tor-hostname; low: torrent-hostname; medium: tor-port-private.
+      const intel = join(dir, 'intel.csv');
+      writeFileSync(intel, 'indicator,type,confidence\nfoo.onion,domain,90\n');
+      let sent = 0;
+      for (const f of ['dns-names.pcap', 'tor-port-mix.pcap']) {
+        const r = await runCli(['replay', '--intel', intel, '-o', `syslog+udp://127.0.0.1:${port}?bom=false`, join(PCAPS, f)], { text: true });
+        expect(r.code, r.stderr).toBe(0);
+        sent += Number(/"sent":(\d+)/.exec(r.stderr)?.[1]);
+      }
+      await waitLines(rx.fields('udp'), sent);
+      const got = readFields(rx.fields('udp'));
+      expect(got.length).toBe(sent);
+      const pairs = got.map((f) => [Number(f.severity), (JSON.parse(f.msg) as { event: { severity: number } }).event.severity]);
+      for (const [sys, ev] of pairs) expect(sys).toBe(ev);
+      expect([...new Set(pairs.map(([s]) => s))].sort()).toEqual([2, 3, 4, 5]);
+    } finally {
+      await rx.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
