@@ -41,6 +41,7 @@ WORKDIR /opt/torwatch
 COPY --from=build /build/package.json ./
 COPY --from=build /build/bin ./bin
 COPY --from=build /build/dist ./dist
+COPY data ./data
 COPY --from=build /build/native ./native
 COPY --from=build /build/node_modules ./node_modules
 COPY systemd/torwatch.yml /etc/torwatch/torwatch.yml

@@ -198,7 +198,7 @@ export function parseHostPort(s: string): HostPort | string {
   if (!ip) return `${notAddress(host)} in '${s}'`;
   const port = parsePort(portText);
   if (port < 0) return `'${portText}' in '${s}' is not a port (1-65535)`;
-  return { ...ip, port };
+  return { version: ip.version, words: ip.words, port };
 }
 
 /**

@@ -241,7 +241,7 @@ describe('malformed relay lists: one clear error naming the file, the line and w
     expect(await loadError(tempFile('c', 'network-status-version 3\nr ' + rOk.slice(2)))).toMatch(/no 'valid-after' line/);
     expect(await loadError(tempFile('c', 'network-status-version 3\nvalid-after 2026-13-01 00:00:00\n'))).toMatch(/line 2: valid-after: '2026-13-01 00:00:00' is not/);
     expect(await loadError(tempFile('c', 'network-status-version 2\n'))).toMatch(/line 1: network-status-version '2' is not supported/);
-    expect(await loadError(tempFile('c', '@type server-descriptor 1.0\nrouter x 1.2.3.4 9001 0 0\n'))).toMatch(/line 1: @type server-descriptor is not a relay list/);
+    expect(await loadError(tempFile('c', '@type server-descriptor 1.0\nrouter x 1.2.3.4 9001 0 0\n'))).toMatch(/: not a relay list torwatch knows \(.*\); it starts with '@type server-descriptor 1\.0'$/);
   });
 
   it('a consensus cut short is read with a warning', async () => {

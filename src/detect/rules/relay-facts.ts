@@ -40,11 +40,21 @@ export function portWord(m: RelayMatch): 'orport' | 'dirport' | 'none' {
   return m.portMatch === PortMatch.OR ? 'orport' : m.portMatch === PortMatch.Dir ? 'dirport' : 'none';
 }
 
-/** How a relay is described in a message: "guard/exit 'moria1'". */
-/** A message's note on a match from a stale list (which list, and why stale); '' when the list is current. */
+/**
+ * A message's note on where the match came from when that matters to the reader: the snapshot shipped
+ * with torwatch always says its date and age against the traffic (it is never fresh); another list
+ * only when stale (which list, and why). '' for a current list.
+ */
 export function staleNote(m: RelayMatch, list: 'relay list' | 'exit list'): string {
+  if (m.source.builtin) {
+    const days = Math.round(Math.abs(m.ageMs) / 86_400_000);
+    const when = `${days} day${days === 1 ? '' : 's'} ${m.ageMs >= 0 ? 'before' : 'after'} this traffic`;
+    return ` [${list}: torwatch's built-in snapshot of ${new Date(m.listTimeMs).toISOString().slice(0, 10)}, ${when}]`;
+  }
   return m.stale ? ` [${list} ${m.dated ? 'past valid-until' : 'old'}: ${m.source.name}]` : '';
 }
+
+/** How a relay is described in a message: "guard/exit 'moria1'". */
 
 export function relayLabel(m: RelayMatch): string {
   return roleNames(m.roles).join('/') + (m.nickname ? ` '${m.nickname}'` : '');
@@ -72,6 +82,8 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
   if (m.exitOnly) details.exit_address_only = true;
   if (m.validUntilMs !== undefined) details.snapshot_valid_until = iso(m.validUntilMs)!;
   if (m.source.fromCache) details.from_cache = true;
+  if (m.source.builtin) details.builtin_snapshot = true;
+  if (m.source.importedAtMs !== undefined) details.imported_at = iso(m.source.importedAtMs)!;
   if (m.alsoListedBy.length) details.also_listed_by = m.alsoListedBy;
   return {
     type: flow.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr',
@@ -79,7 +91,7 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
     field: side === 'a' ? 'source.ip' : 'destination.ip',
     port: port || undefined,
     provider: PROVIDER[m.source.format],
-    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.stale ? ', from a stale list' : ''}`,
+    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.source.builtin ? `, from torwatch's built-in snapshot of ${iso(m.listTimeMs)!.slice(0, 10)}` : m.stale ? ', from a stale list' : ''}`,
     // The match's own confidence on the STIX scale: High with the relay's port, Medium on the address.
     confidence: m.portMatch !== PortMatch.None ? 85 : 50,
     firstSeen: iso(m.firstSeenMs),
