@@ -1,7 +1,7 @@
 import type { AggregateSummary } from '../aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
 import type { Detection, IndicatorMatch } from '../detect/detection.js';
-import type { Flow } from '../flow/flow.js';
+import { Initiator, INITIATOR_NAMES, type Flow } from '../flow/flow.js';
 import { communityId } from './community-id.js';
 import { flowDirection } from './direction.js';
 import { deterministicEventId, randomEventId } from './event-id.js';
@@ -342,11 +342,21 @@ function addTls(doc: EcsAlert, d: Detection): void {
   doc.tls = tls;
 }
 
+/**
+ * torwatch.flow: the flow's number in this run, its first packet, and how its initiator (source) was
+ * told (Flow.initiator: syn, syn-ack, server-port, first-packet); `midstream` marks a TCP connection
+ * whose handshake was not seen, whose direction is therefore a guess.
+ */
+function flowFields(f: Flow): Record<string, unknown> {
+  const midstream = f.proto === 6 && f.initiator !== Initiator.SYN && f.initiator !== Initiator.SYN_ACK;
+  return { id: f.id, first_packet: f.firstPacket, initiator_from: INITIATOR_NAMES[f.initiator], ...(midstream ? { midstream: true } : {}) };
+}
+
 function torwatchFields(d: Detection, f: Flow, severity: string): Record<string, unknown> {
   const t: Record<string, unknown> = {
     severity,
     input: { name: d.input, packet: d.packet },
-    flow: { id: f.id, first_packet: f.firstPacket },
+    flow: flowFields(f),
   };
   if (d.confidence) t.confidence = d.confidence;
   if (d.hostname) t.hostname = { name: d.hostname.name, source: d.hostname.source, ...(d.hostname.match ? { match: d.hostname.match } : {}) };
