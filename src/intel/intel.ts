@@ -181,7 +181,7 @@ function logRelaySet(intel: Intel, log: Logger): void {
   }
   const builtin = r.sources.find((x) => x.builtin);
   if (builtin && Date.now() - builtin.timeMs > BUILTIN_WARN_AGE_MS) {
-    log.warn({ snapshot: builtin.name, listTime: new Date(builtin.timeMs).toISOString(), ageDays: Math.floor((Date.now() - builtin.timeMs) / 86_400_000) },
+    log.warn({ snapshot: builtin.name, listTime: new Date(builtin.timeMs).toISOString(), ageDays: Math.round((Date.now() - builtin.timeMs) / 86_400_000) },
       `tor-relay and tor-exit use the relay snapshot shipped with torwatch (${builtinAge(builtin, Date.now())}): relays come and go every day, so it misses new relays and names some addresses that are no longer relays; run 'torwatch relays update' (online) or 'torwatch relays import <files>' (carried in), or give --relays`);
   }
   const c = r.addressCounts;

@@ -170,7 +170,10 @@ function syslogCommon(p: Params, d: OutputDefaults, kind: string): SyslogCommon 
   const enterpriseId = p.str('enterprise-id');
   if (enterpriseId !== undefined && !/^[1-9]\d*(\.\d+)*$/.test(enterpriseId)) throw p.error(`enterprise-id='${enterpriseId}' is not an IANA private enterprise number (digits, e.g. 32473)`);
   if (kind === 'rfc3164' && enterpriseId) throw p.error('enterprise-id needs format=rfc5424');
-  return { facility, appName, hostname, format, bom: p.bool('bom', true), enterpriseId };
+    // No BOM by default: rsyslog (as Debian ships it) keeps a BOM in %msg%, which breaks a JSON parser
+  // behind it, and syslog-ng reads the message as well without one (RFC 5424 MSG-ANY). bom=true for
+  // receivers that want MSG-UTF8 marked.
+  return { facility, appName, hostname, format, bom: p.bool('bom', false), enterpriseId };
 }
 
 /** `tcp-127.0.0.1-514`: a file-system-safe name for a target's own spool directory. */

@@ -125,7 +125,7 @@ describe('config errors through the real CLI (one line, status 2)', () => {
     const cfg = file('cli-unknown.yml', 'interface: eth1\n\ninterfaces: eth2\n');
     const r = await runCli(['capture', '-c', cfg], { text: true });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^torwatch: ${cfg}: line 3: unknown key 'interfaces' \\(known: `));
+    expect(r.stderr).toMatch(new RegExp(`^torwatch: ${cfg}: line 3: unknown key 'interfaces' \\(did you mean 'interface'\\?\\)$`, 'm'));
   });
 
   it('capture without any interface says how to name one', async () => {

@@ -34,9 +34,10 @@ describe('spool across runs (rsyslog over TCP)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('receiver down for a whole run: the run ends after the drain timeout, the alerts stay in the spool, exit 0', async () => {
+  it('receiver down for a whole run: the run ends after the drain timeout, the alerts stay in the spool, one line says so, exit 3', async () => {
     const r = await runCli(['replay', '-o', join(dir, 'run1.ndjson'), '-o', url('&drain-timeout=1'), join(PCAPS, 'tor-port-mix.pcap')], { text: true });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`torwatch: ${url('&drain-timeout=1')}: 0 of 4 alerts delivered; 4 wait in its spool for the next run with this output\n`);
     expect(r.stderr).toMatch(/cannot reach the receiver; spooling to disk/);
     expect(r.stderr).toMatch(/stay in the spool and are sent first at the next start/);
     const summary = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"run summary"'))!) as { summary: { outputs: Record<string, number>[] } };
