@@ -25,7 +25,15 @@ export function defaultRelaySources(cache: RelayCache, log: Logger): ParsedSourc
       log.warn({ cache: cache.dir, entry: meta.url, err: err.message }, 'a cached relay list could not be read; it is left out');
     }
   }
-  return out.length ? out : [loadBuiltinRelays()];
+  if (out.length) return out;
+  try {
+    return [loadBuiltinRelays()];
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    // An installation without its data/ directory still captures; relay matching says why it is off.
+    log.warn({ err: err.message }, 'no relay set: the built-in snapshot cannot be read, so tor-relay and tor-exit cannot fire; give --relays, or run torwatch relays update / relays import');
+    return [];
+  }
 }
 
 /** An imported list from the cache, named by the path it was imported from. */
