@@ -1,15 +1,26 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { HuntSummary } from '../report/hunt.js';
 import { readAlerts, type ReadStats } from '../report/read-alerts.js';
+import { renderHtml } from '../report/html/render.js';
+import type { ReportDocument } from '../report/model.js';
 import { formatReport } from '../report/table.js';
-import { UserError } from '../util/errors.js';
+import { InputError, UserError } from '../util/errors.js';
+
+interface ReportCliOptions {
+  json?: boolean;
+  lenient?: boolean;
+  /** Write the HTML page here too. */
+  html?: string;
+}
 
 /**
  * `torwatch report <alerts.ndjson...>`: the seeds' hunt summaries over alerts any output wrote
  * (file, stdout, or a syslog receiver's file). A bad file is one line on stderr naming the file and
  * line; the other files are still read, the report covers what was read, and the exit code is 2.
+ * `--html FILE` also writes the same report as one self-contained page.
  */
-export async function runReport(files: string[], o: { json?: boolean; lenient?: boolean }): Promise<number> {
+export async function runReport(files: string[], o: ReportCliOptions): Promise<number> {
   const hunt = new HuntSummary();
   const stats: ReadStats = { files: 0, lines: 0, alerts: 0, duplicates: 0, skipped: 0 };
   const seen = new Set<string>();
@@ -24,9 +35,25 @@ export async function runReport(files: string[], o: { json?: boolean; lenient?: 
     }
   }
   const report = hunt.report();
-  if (o.json) process.stdout.write(JSON.stringify({ inputs: { ...stats, errors }, ...report }, null, 2) + '\n');
+  // One document for every form: the JSON, and the HTML page drawn from it.
+  const doc: ReportDocument = { inputs: { ...stats, errors }, ...report };
+  if (o.html !== undefined) writeHtml(o.html, doc);
+  if (o.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   else process.stdout.write(formatReport(report, stats));
   return errors.length ? 2 : 0;
+}
+
+/** The page, written whole (a temporary file renamed into place) so a reader never sees half of it. */
+function writeHtml(file: string, doc: ReportDocument): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, renderHtml(doc));
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    throw new InputError({ file }, `cannot write the HTML report (${e.code === 'ENOENT' ? 'no such directory' : e.code === 'EACCES' ? 'permission denied' : e.code ?? e.message})`);
+  }
 }
 
 export function registerReportCommand(program: Command, setExitCode: (code: number) => void): void {
@@ -36,12 +63,14 @@ export function registerReportCommand(program: Command, setExitCode: (code: numb
     .argument('<file...>', 'alert files (plain or gzip); - reads stdin')
     .addOption(new Option('--json', 'print the report as JSON (for scripts)'))
     .addOption(new Option('--lenient', 'skip lines that are not torwatch alerts instead of stopping at them'))
+    .addOption(new Option('--html <file>', 'also write the report as one self-contained HTML page (charts included; opens without network)'))
     .addHelpText('after', `
 Examples:
   torwatch report /var/log/torwatch/alerts.ndjson*
   torwatch report --json alerts.ndjson | jq '.hosts[0]'
-  torwatch report --lenient /var/log/remote/sensor-01.log`)
-    .action(async (files: string[], o: { json?: boolean; lenient?: boolean }) => {
+  torwatch report --lenient /var/log/remote/sensor-01.log
+  torwatch report --html hunt.html alerts.ndjson`)
+    .action(async (files: string[], o: ReportCliOptions) => {
       setExitCode(await runReport(files, o));
     });
 }

@@ -124,3 +124,17 @@ export function riskLevel(score: number): RiskLevel {
   if (score >= 47) return 'MEDIUM';
   return 'LOW';
 }
+
+/** What was read: the same counts `report` prints first. */
+export interface ReportInputs {
+  files: number;
+  lines: number;
+  alerts: number;
+  duplicates: number;
+  skipped: number;
+  /** One line per file that could not be read to its end. */
+  errors: string[];
+}
+
+/** The whole report as `report --json` prints it, and as `report --html` draws it. */
+export type ReportDocument = { inputs: ReportInputs } & HuntReport;
