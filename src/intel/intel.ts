@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { Flow } from '../flow/flow.js';
 import { AllowList } from './allow.js';
-import { builtinAge, BUILTIN_WARN_AGE_MS } from './relays/builtin.js';
+import { builtinAge, BUILTIN_WARN_AGE_MS, relaySetOf } from './relays/builtin.js';
 import { defaultCacheDir, RelayCache } from './relays/cache.js';
 import { defaultRelaySources } from './relays/default-set.js';
 import { loadRelaySpec, type LoadContext } from './relays/load.js';
@@ -158,7 +158,7 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
 export async function loadIntel(s: Settings, o: IntelLoadOptions): Promise<Intel> {
   const started = performance.now();
   const sources = await loadRelaySources(s, o);
-  const relays = new RelaySet(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs });
+  const relays = relaySetOf(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs });
   const indicators = s.intel.length ? loadIndicators(s.intel, o.log) : new IndicatorIndex();
   const allow = AllowList.parse(s.allow);
   const intel: Intel = { relays, indicators, allow, builtAtMs: Date.now(), loadMs: performance.now() - started };

@@ -41,20 +41,22 @@ describe('point 10: an output that delivered nothing', () => {
 });
 
 describe('point 11: a closed stdout is a normal end', () => {
+  // `| true` closes the pipe before torwatch writes (node takes longer to start than true to exit),
+  // so every write meets EPIPE: what `| head -2` does by chance, whenever head exits first.
   it.each([
-    ['capture --help | head -1', `node ${BIN} capture --help | head -1`],
-    ['replay --help | head -2', `node ${BIN} replay --help | head -2`],
+    ['capture --help | true', `node ${BIN} capture --help | true`],
+    ['replay --help | true', `node ${BIN} replay --help | true`],
     ['interfaces | true', `node ${BIN} interfaces | true`],
     ['rules | true', `node ${BIN} rules | true`],
-    ['relays show | head -1', `node ${BIN} relays show | head -1`],
-    ['report --json | head -c 10', `node ${BIN} replay -o ${join(tmp, 'r.ndjson')} ${join(PCAPS, 'dns-names.pcap')} 2>/dev/null && node ${BIN} report --json ${join(tmp, 'r.ndjson')} | head -c 10`],
+    ['relays show | true', `node ${BIN} relays show | true`],
+    ['report --json | true', `node ${BIN} replay -o ${join(tmp, 'r.ndjson')} ${join(PCAPS, 'dns-names.pcap')} 2>/dev/null && node ${BIN} report --json ${join(tmp, 'r.ndjson')} | true`],
   ])('%s: exit 0, nothing on stderr', (_name, cmd) => {
     const r = pipeline(cmd);
     expect(r.stderr).toBe('');
     expect(r.statuses.every((x) => x === 0)).toBe(true);
   });
 
-  it('replay | head -1: alerts stop, the run finishes (summary logged), exit 0', () => {
+  it('replay | head -c 1: alerts stop, the run finishes (summary logged), exit 0', () => {
     const r = pipeline(`node ${BIN} replay --suppress-window 0 ${join(PCAPS, 'dns-names.pcap')} | head -c 1`);
     expect(r.statuses[0]).toBe(0);
     expect(human(r.stderr)).toEqual([]);

@@ -168,7 +168,9 @@ describe('TLS verification', () => {
   it('refuses a receiver whose certificate is not from the given CA: nothing sent, alerts kept in the spool, an error logged', async () => {
     const spool = join(dir, 'spool-bad');
     const r = await runCli(['replay', '-o', '/dev/null', '-o', `syslog+tls://localhost:${port}?ca=${certs.otherCa}&spool-dir=${spool}&drain-timeout=1`, join(PCAPS, 'tor-port-mix.pcap')], { text: true });
-    expect(r.code, r.stderr).toBe(0);
+    // Nothing delivered: exit 3 and a line saying where the alerts wait.
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^torwatch: syslog\+tls:.*: 0 of 4 alerts delivered; 4 wait in its spool/m);
     expect(r.stderr).toMatch(/"level":50.*cannot reach the receiver/);
     expect(r.stderr).toMatch(/certificate|UNABLE_TO_VERIFY|self.signed/i);
     expect(r.stderr).toMatch(/stay in the spool/);

@@ -19,6 +19,13 @@ const BIN = fileURLToPath(new URL('../../bin/torwatch.js', import.meta.url));
 export const EMPTY_CACHE_HOME = mkdtempSync(join(tmpdir(), 'tw-cache-home-'));
 
 /**
+ * No relay set (`--relays none`), for tests that spawn torwatch themselves and time signals or a
+ * receiver's outage against its run: they are about outputs, and loading the built-in relay snapshot
+ * (about half a second) would shift their timing. Tests of relay matching leave it out.
+ */
+export const NO_RELAYS = ['--relays', 'none'];
+
+/**
  * Flags that turn aggregation off (suppression windows and the rate limit): one alert per flow and
  * rule. Tests that count detections per flow use them; test/aggregate and test/output cover aggregation.
  */
