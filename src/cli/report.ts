@@ -37,9 +37,10 @@ export async function runReport(files: string[], o: ReportCliOptions): Promise<n
   const report = hunt.report();
   // One document for every form: the JSON, and the HTML page drawn from it.
   const doc: ReportDocument = { inputs: { ...stats, errors }, ...report };
-  if (o.html !== undefined) writeHtml(o.html, doc);
   if (o.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   else process.stdout.write(formatReport(report, stats));
+  // After stdout: a page that cannot be written is one line and exit 2, and the report is still printed.
+  if (o.html !== undefined) writeHtml(o.html, doc);
   return errors.length ? 2 : 0;
 }
 

@@ -153,3 +153,13 @@ describe('report --html in headless Chromium', () => {
     expect(bytes.length).toBeGreaterThan(20_000);
   });
 });
+
+describe('report --html to a place that cannot be written', () => {
+  it('one line naming the file, exit 2; the report is still printed', async () => {
+    const bad = join(dir, 'no-such-dir', 'report.html');
+    const r = await runCli(['report', '--html', bad, join(dir, 'alerts.ndjson')], { text: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`torwatch: ${bad}: cannot write the HTML report (no such directory)`);
+    expect(r.stdout).toMatch(/^RISK +HOST +DIRECTION +REMOTE +CONNS/m);
+  });
+});
