@@ -41,10 +41,12 @@ WORKDIR /opt/torwatch
 COPY --from=build /build/package.json ./
 COPY --from=build /build/bin ./bin
 COPY --from=build /build/dist ./dist
+COPY data ./data
 COPY --from=build /build/native ./native
 COPY --from=build /build/node_modules ./node_modules
 COPY systemd/torwatch.yml /etc/torwatch/torwatch.yml
-RUN ln -s /opt/torwatch/bin/torwatch.js /usr/local/bin/torwatch
+# Where scripts/install.sh and systemd/torwatch.service put the command.
+RUN ln -s /opt/torwatch/bin/torwatch.js /usr/bin/torwatch
 # Never root: capture needs only CAP_NET_RAW, given to the node binary above (file capability), which
 # the container must allow (--cap-add=NET_RAW; Docker's default set has it).
 USER torwatch

@@ -16,8 +16,11 @@ states it:
   TCP, destination port 9001 or 9030, source in 10/8, 172.16/12, 192.168/16,
   destination not in 10/8, 127/8, 169.254/16, 172.16/12, 192.168/16, 224/4,
   ::1, fe80::/10, ff00::/8. One alert per flow. `source` is the initiator: the
-  sender of the first SYN (without ACK), else the sender of the flow's first
-  packet in the capture. @timestamp is the time of the flow's first packet.
+  sender of the first SYN (without ACK); without one (the capture started
+  mid-stream), the end that is not on a likely server port when the flow's first
+  packet came from one (expected_app.initiator(): system ports and the list in
+  src/flow/server-ports.ts, Zeek's likely_server_ports flip), else the sender of
+  the flow's first packet. @timestamp is the time of the flow's first packet.
 
 For tunnelled packets the innermost IP/TCP is used (tshark lists every layer's
 ip.src; the last one is the inner packet). ICMP errors that quote a TCP header are
@@ -165,7 +168,7 @@ def expected_alerts(path: str) -> list[dict[str, object]]:
     flows, _ = flows_of(path)
     alerts = []
     for flow in flows.values():
-        src, dst = (flow.syn_src, flow.syn_dst) if flow.syn_src else (flow.first_src, flow.first_dst)
+        src, dst = (flow.syn_src, flow.syn_dst) if flow.syn_src else expected_app.initiator(flow.first_src, flow.first_dst)
         if dst[1] not in PORTS:
             continue
         if not in_any(src[0], SOURCE_NETS) or in_any(dst[0], EXCLUDED_DEST):

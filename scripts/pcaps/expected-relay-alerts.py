@@ -6,8 +6,10 @@ of torwatch arguments; paths relative to pcaps/), e.g. tor-private-net.pcap with
 its directory of consensuses. This script writes pcaps/expected/<file>.alerts.ndjson
 for those captures from:
 
-  - tshark's TCP flows (the same grouping as expected-alerts.py: source = sender
-    of the first SYN without ACK, else of the flow's first packet);
+  - tshark's TCP flows (the same grouping and initiator rule as expected-alerts.py:
+    source = sender of the first SYN without ACK; mid-stream, the end not on a
+    likely server port when the first packet came from one; else the sender of
+    the flow's first packet);
   - the consensus documents, parsed here independently of torwatch ('r' lines:
     address, ORPort, DirPort; 'a' lines; 's' flags; valid-after/valid-until);
   - the rules as SPEC.md and the issue state them, with the default home-net
@@ -117,7 +119,7 @@ def expected(path: str, args: list[str]) -> list[dict]:
     flows, _ = ea.flows_of(path)
     out = []
     for flow in flows.values():
-        src, dst = (flow.syn_src, flow.syn_dst) if flow.syn_src else (flow.first_src, flow.first_dst)
+        src, dst = (flow.syn_src, flow.syn_dst) if flow.syn_src else ea.expected_app.initiator(flow.first_src, flow.first_dst)
         t = float(flow.first_time)
         snap = in_force(snaps, t)
         a, b = lookup(snap, src[0], src[1]), lookup(snap, dst[0], dst[1])

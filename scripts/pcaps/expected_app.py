@@ -20,8 +20,10 @@ certificate bytes tshark extracts. The rules are applied as SPEC.md states them:
                     its SNI is www.<4-25 base32>.com, it offers no ALPN, and the label has a digit
                     or the client offers group P-224 (0x0015).
 
-One alert per flow and rule; a flow is the TCP/UDP 5-tuple; `source` is the SYN sender, else the
-first packet's sender. destination.domain: the name a live DNS answer (TTL clamped to 60 s .. 1 day)
+One alert per flow and rule; a flow is the TCP/UDP 5-tuple; `source` is the SYN sender; without one
+(TCP caught mid-stream, UDP) the end not on a likely server port when the first packet came from one
+(initiator(): system ports and src/flow/server-ports.ts's list, as Zeek flips such connections), else
+the first packet's sender. destination.domain: the name a live DNS answer (TTL clamped to 60 s .. 1 day)
 gave for the responder address, at the alert's time.
 """
 from __future__ import annotations
@@ -58,6 +60,31 @@ def tor2web_domains() -> set[str]:
 
 
 TOR2WEB = tor2web_domains()
+
+
+def likely_server_ports() -> set[int]:
+    """The registered ports of src/flow/server-ports.ts (LIKELY_SERVER_PORTS), read from there: one list."""
+    text = open(os.path.join(ROOT, "src/flow/server-ports.ts"), encoding="utf-8").read()
+    body = text[text.index("LIKELY_SERVER_PORTS"):]
+    body = body[body.index("[") + 1: body.index("];")]
+    body = re.sub(r"//[^\n]*", "", body)
+    return {int(n) for n in re.findall(r"\d+", body)}
+
+
+LIKELY_SERVER = likely_server_ports()
+
+
+def is_likely_server(port: int) -> bool:
+    return 0 < port < 1024 or port in LIKELY_SERVER
+
+
+def initiator(src: tuple[str, int], dst: tuple[str, int]) -> tuple[tuple[str, int], tuple[str, int]]:
+    """Without a handshake packet (TCP caught mid-stream, UDP): when the first packet comes from a likely
+    server port (system ports, or the list above) and goes to a port that is not one, its sender is the
+    responder (Zeek's likely_server_ports flip); otherwise the first packet's sender is the initiator."""
+    if is_likely_server(src[1]) and not is_likely_server(dst[1]):
+        return dst, src
+    return src, dst
 
 
 def normalise(name: str) -> str:
@@ -268,7 +295,9 @@ def app_alerts(path: str, iso_time, digits: int) -> tuple[list[dict], Cache, dic
         flow = flows.get(key)
         syn = last(row["tcp.flags.syn"]) in ("1", "True") and last(row["tcp.flags.ack"]) not in ("1", "True")
         if flow is None:
-            flow = Flow(key, transport, s, d, last(row["communityid"]), when)
+            # The SYN's sender, else by server port (initiator()), else the first packet's sender.
+            fs, fd = (s, d) if syn else initiator(s, d)
+            flow = Flow(key, transport, fs, fd, last(row["communityid"]), when)
             flows[key] = flow
             if syn:
                 flow.syn_seen = True

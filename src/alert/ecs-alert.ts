@@ -1,7 +1,7 @@
 import type { AggregateSummary } from '../aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
 import type { BitTorrentFacts, BtEndpointFacts, ClientFact, Detection, IndicatorMatch } from '../detect/detection.js';
-import type { Flow } from '../flow/flow.js';
+import { Initiator, INITIATOR_NAMES, type Flow } from '../flow/flow.js';
 import { communityId } from './community-id.js';
 import { flowDirection } from './direction.js';
 import { deterministicEventId, randomEventId } from './event-id.js';
@@ -74,7 +74,7 @@ export class AlertBuilder {
       '@timestamp': ts,
       message: d.message,
       ecs: { version: ECS_VERSION },
-      event: eventFields(id, rule, severity, f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
+      event: eventFields(DETECTION, id, rule, severity, f.firstSec, f.firstNsec, f.lastSec, f.lastNsec),
       rule: ruleFields(rule),
       ...optional('threat', threatFields(rule, d.indicators)),
       source: endpoint(src, hasPorts ? f.aPort : undefined, f.pktsAB, f.bytesAB),
@@ -120,7 +120,7 @@ export class AlertBuilder {
       '@timestamp': ts,
       message: `${s.count} matches of ${rule.id} from ${src} to ${target} between ${start} and ${end}; ${s.suppressed} not sent on their own (suppression window ${s.windowSec} s)`,
       ecs: { version: ECS_VERSION },
-      event: eventFields(id, rule, severity, s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
+      event: eventFields(SUMMARY, id, rule, severity, s.firstSec, s.firstNsec, s.lastSec, s.lastNsec),
       rule: ruleFields(rule),
       ...optional('threat', threatFields(rule, d.indicators)),
       source: { ip: src, address: src },
@@ -169,14 +169,33 @@ export class AlertBuilder {
   }
 }
 
+/**
+ * What tells a detection from a summary of repeats, in the ECS fields SIEM rules filter on. A
+ * detection is `event.kind: alert` in dataset `torwatch.alert`; a summary is `event.kind: event`
+ * (ECS: "the event describes something that happened", here a count of matches already alerted
+ * once) in dataset `torwatch.summary`, with `event.type: info`. A SIEM rule on `event.kind:alert`
+ * (Elastic's external-alert rules, Sentinel analytics on the dataset) therefore fires once per
+ * detection, never again for its summary; the count is in torwatch.aggregate.count.
+ */
+interface EventKind {
+  kind: 'alert' | 'event';
+  dataset: string;
+  type: string[];
+}
+const DETECTION: EventKind = { kind: 'alert', dataset: 'torwatch.alert', type: ['connection', 'allowed'] };
+const SUMMARY: EventKind = { kind: 'event', dataset: 'torwatch.summary', type: ['info'] };
+
+/** The dataset of summary alerts: outputs that name a message by its kind (syslog MSGID) test for it. */
+export const SUMMARY_DATASET = SUMMARY.dataset;
+
 /** event.*: what every torwatch alert says about itself, from first to last seen. */
-function eventFields(id: string, rule: RuleDef, severity: Severity, sec0: number, nsec0: number, sec1: number, nsec1: number): Record<string, unknown> {
+function eventFields(k: EventKind, id: string, rule: RuleDef, severity: Severity, sec0: number, nsec0: number, sec1: number, nsec1: number): Record<string, unknown> {
   return {
-    kind: 'alert',
+    kind: k.kind,
     category: ['network', 'intrusion_detection'],
-    type: ['connection', 'allowed'],
+    type: k.type,
     module: 'torwatch',
-    dataset: 'torwatch.alert',
+    dataset: k.dataset,
     provider: 'torwatch',
     id,
     severity: EVENT_SEVERITY[severity],
@@ -348,11 +367,21 @@ function addTls(doc: EcsAlert, d: Detection): void {
   doc.tls = tls;
 }
 
+/**
+ * torwatch.flow: the flow's number in this run, its first packet, and how its initiator (source) was
+ * told (Flow.initiator: syn, syn-ack, server-port, first-packet); `midstream` marks a TCP connection
+ * whose handshake was not seen, whose direction is therefore a guess.
+ */
+function flowFields(f: Flow): Record<string, unknown> {
+  const midstream = f.proto === 6 && f.initiator !== Initiator.SYN && f.initiator !== Initiator.SYN_ACK;
+  return { id: f.id, first_packet: f.firstPacket, initiator_from: INITIATOR_NAMES[f.initiator], ...(midstream ? { midstream: true } : {}) };
+}
+
 function torwatchFields(d: Detection, f: Flow, severity: string): Record<string, unknown> {
   const t: Record<string, unknown> = {
     severity,
     input: { name: d.input, packet: d.packet },
-    flow: { id: f.id, first_packet: f.firstPacket },
+    flow: flowFields(f),
   };
   if (d.confidence) t.confidence = d.confidence;
   if (d.hostname) t.hostname = { name: d.hostname.name, source: d.hostname.source, ...(d.hostname.match ? { match: d.hostname.match } : {}) };

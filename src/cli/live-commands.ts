@@ -8,7 +8,9 @@ import { formatListenAddress, parseListenAddress } from '../metrics/address.js';
 import { UserError } from '../util/errors.js';
 import { addOptions, settingsFrom } from './settings-from-cli.js';
 
-const CAPTURE_SPECS = [...COMMON_OPTIONS, ...CAPTURE_OPTIONS];
+// --progress is replay's (a bar over a file's bytes); a daemon has no end to show. A config file that
+// serves both commands may still hold the key (settings-from-cli.ts accepts every command's keys).
+const CAPTURE_SPECS = [...COMMON_OPTIONS.filter((o) => o.key !== 'progress'), ...CAPTURE_OPTIONS];
 const METRICS_SPEC = CAPTURE_OPTIONS.filter((s) => s.key === 'metrics');
 const BACKEND_SPEC = CAPTURE_OPTIONS.filter((s) => s.key === 'capture-backend');
 

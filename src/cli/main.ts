@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { COMMON_OPTIONS } from '../config/options.js';
 import { createLogger } from '../log/logger.js';
+import { formatSummary, type RunSummary } from '../pipeline/summary.js';
 import { UserError } from '../util/errors.js';
 import { registerLiveCommands } from './live-commands.js';
 import { runReplay } from './replay.js';
@@ -15,6 +16,7 @@ import { torwatchVersion } from './version.js';
  * input (a one-line message, never a stack trace); 1 internal error.
  */
 export async function main(argv: string[]): Promise<void> {
+  closedStdoutIsNormal();
   const version = torwatchVersion();
   let exitCode = 0;
   const program = new Command('torwatch')
@@ -35,7 +37,8 @@ Examples:
   tcpdump -w - -i eth0 | torwatch replay -`);
   addOptions(replay, COMMON_OPTIONS).action(async (files: string[], _o: unknown, cmd: Command) => {
     const settings = await settingsFrom(cmd, COMMON_OPTIONS);
-    const log = createLogger(settings.logLevel);
+    // On a terminal the run summary is a block of text (pipes and journald keep the JSON line).
+    const log = createLogger(settings.logLevel, { blocks: { summary: (s) => formatSummary(s as RunSummary) } });
     exitCode = await runReplay(files, settings, log, version);
   });
 
@@ -65,4 +68,19 @@ Examples:
     }
   }
   process.exitCode = exitCode;
+}
+
+/**
+ * A reader that stops reading (`torwatch rules | head`, `capture --help | head -2`) closes stdout
+ * under us: that is a normal end, not an error. Without a listener Node turns the EPIPE into an
+ * uncaught exception with a stack trace and exit 1. With this one, later writes are dropped and the
+ * command ends with its own status (replay's stdout output counts what it could not write and goes on
+ * with its other outputs). Any other stdout error is one line and exit 1.
+ */
+function closedStdoutIsNormal(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    process.stderr.write(`torwatch: stdout: ${err.code ?? err.message}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -3,9 +3,11 @@ import { readCaptureFile } from '../capture/file/open.js';
 import type { Settings } from '../config/settings.js';
 import { assemble } from '../pipeline/assemble.js';
 import { ProgressBar } from '../pipeline/progress.js';
-import { buildSummary, formatSummary, type InputSummary } from '../pipeline/summary.js';
+import { EXIT_UNDELIVERED, shortfall } from '../output/shortfall.js';
+import { buildSummary, type InputSummary } from '../pipeline/summary.js';
 import { UserError } from '../util/errors.js';
 import { oneLine } from '../util/printable.js';
+import { FileClocks } from './file-clocks.js';
 
 /** Inputs at least this big get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
@@ -13,7 +15,8 @@ const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 /**
  * `torwatch replay FILE...`: every file in order through one pipeline (flows carry over, as for a
  * capture split by rotation). A bad file ends with a one-line error; alerts found before it, and in
- * the files after it, are still written; the exit code is then 2.
+ * the files after it, are still written; the exit code is then 2. An output that fell short (alerts
+ * not delivered) is a line naming it and exit 3.
  */
 export async function runReplay(files: string[], settings: Settings, log: Logger, version: string): Promise<number> {
   const started = performance.now();
@@ -32,6 +35,7 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
   };
   process.on('SIGHUP', onSighup);
   let exitCode = 0;
+  const clocks = new FileClocks();
   try {
     for (const file of files) {
       if (abort.signal.aborted) break;
@@ -41,8 +45,13 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
       const bar = showBar ? new ProgressBar(process.stderr, file) : undefined;
       const entry: InputSummary = { name: file, packets: 0, bytes: 0 };
       inputs.push(entry);
+      const clockBefore = pipeline.clockMs;
+      let firstMs = NaN;
       try {
-        const info = await readCaptureFile(file, pipeline.onFrame, {
+        const info = await readCaptureFile(file, (f) => {
+          if (firstMs !== firstMs) firstMs = f.tsSec * 1000 + f.tsNsec / 1e6;
+          pipeline.onFrame(f);
+        }, {
           signal: abort.signal,
           onProgress: bar
             ? (read, _compressed, total) => {
@@ -63,6 +72,7 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
         bar?.clear();
         entry.packets = pipeline.counters.packets - before.packets;
         entry.bytes = pipeline.counters.bytes - before.bytes;
+        clocks.fileRead(file, firstMs, clockBefore, pipeline.clockMs);
       }
     }
     pipeline.finish();
@@ -85,13 +95,14 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
       graceHours: settings.relaysStaleGraceMs / 3_600_000,
     }, 'some flows fell outside every relay snapshot (and its grace period): their relays could not be checked; give the consensuses for the capture time');
   }
+  clocks.warn(log, summary.timeBackwards);
   log.info({ summary }, 'run summary');
-  if (process.stderr.isTTY) process.stderr.write(formatSummary(summary));
   const lost = summary.outputs.reduce((a, o) => a + o.failed, 0);
   if (lost > 0 && exitCode === 0) log.error({ lost }, 'some alerts could not be written');
-  // An output the OS refused (a full disk, a lost mount): one line a person sees without reading logs.
-  for (const o of summary.outputs) {
-    if (o.failed > 0 && typeof o.error === 'string') process.stderr.write(`torwatch: ${oneLine(`${o.target}: ${o.failed} of ${o.written + o.failed} alerts could not be written (${o.error})`)}\n`);
-  }
+  // An output that fell short (a full disk, a receiver that never answered): one line a person sees
+  // without reading logs, and exit 3 (the input was read; bad input's 2 takes precedence).
+  const short = summary.outputs.map(shortfall).filter((l): l is string => l !== undefined);
+  for (const line of short) process.stderr.write(`torwatch: ${oneLine(line)}\n`);
+  if (short.length && exitCode === 0) exitCode = EXIT_UNDELIVERED;
   return exitCode;
 }

@@ -1,13 +1,13 @@
-import { RISK_SCORE, RULES } from '../detect/catalog.js';
+import { EVENT_SEVERITY, RISK_SCORE, RULES, SYSLOG_SEVERITY_NAME } from '../detect/catalog.js';
 
-/** `torwatch rules`: the rule table (id, severity, risk, MITRE, seed), or JSON with --json. */
+/** `torwatch rules`: the rule table (id, severity with its event.severity / syslog code, risk, MITRE, seed), or JSON with --json. */
 export function printRules(json: boolean): void {
   if (json) {
-    process.stdout.write(JSON.stringify(RULES.map((r) => ({ ...r, riskScore: RISK_SCORE[r.severity] })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(RULES.map((r) => ({ ...r, riskScore: RISK_SCORE[r.severity], eventSeverity: EVENT_SEVERITY[r.severity] })), null, 2) + '\n');
     return;
   }
   const rows = RULES.map((r) => [
-    r.id, r.severity, String(RISK_SCORE[r.severity]),
+    r.id, `${r.severity} (${EVENT_SEVERITY[r.severity]} ${SYSLOG_SEVERITY_NAME[r.severity]})`, String(RISK_SCORE[r.severity]),
     [...r.threat.tactics, ...r.threat.techniques, ...r.threat.subtechniques].map((t) => t.id).join(' ') || 'none (no defensible technique)',
     r.seed, r.name,
   ]);

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { InputError } from '../util/errors.js';
+import { nearest } from '../util/nearest.js';
 import { assertConfigTrusted } from './config-trust.js';
 
 /** Raw values of a config file, by option key, each value as the strings a CLI flag would give. */
@@ -44,7 +45,11 @@ export async function readConfigFile(path: string, knownKeys: ReadonlySet<string
     const keyNode = pair.key as Node | null;
     const key = isScalar(keyNode) ? String(keyNode.value) : '';
     const line = lineOf(keyNode);
-    if (!knownKeys.has(key)) throw new InputError({ file: path, line }, `unknown key '${key}' (known: ${[...knownKeys].sort().join(', ')})`);
+    if (!knownKeys.has(key)) {
+      // The nearest key, not a list of all of them: a typo is the usual cause.
+      const guess = nearest(key, knownKeys);
+      throw new InputError({ file: path, line }, `unknown key '${key}' (${guess ? `did you mean '${guess}'?` : "keys are the long option names, see 'torwatch replay --help' and 'torwatch capture --help'"})`);
+    }
     const v = pair.value as Node | null;
     const values: string[] = [];
     if (isSeq(v)) {

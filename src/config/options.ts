@@ -44,8 +44,13 @@ function duration(set: (ms: number) => void, minMs?: number, maxMs?: number) {
 export const COMMON_OPTIONS: OptionSpec[] = [
   {
     key: 'relays', flags: '--relays <path|url>', list: true,
-    help: 'Tor relay list: a file, a directory of dated consensuses, or an http(s) URL (consensus, microdesc consensus, Onionoo details, TorDNSEL, bulk exit list, relay CSV, IP/CIDR list; add #exit/#guard/#relay to say what a plain list holds); repeatable',
-    apply: (s, v) => { s.relays.push(...v); return undefined; },
+    help: "Tor relay list: a file, a directory of dated consensuses, or an http(s) URL (consensus, microdesc consensus, Onionoo details, TorDNSEL, bulk exit list, relay CSV, IP/CIDR list; add #exit/#guard/#relay to say what a plain list holds); repeatable. Default: the lists 'relays update'/'relays import' put in the cache, else the snapshot shipped with torwatch; 'none': no relay set",
+    apply: (s, v) => {
+      s.relays.push(...v);
+      // 'none' means no relay set at all; with a list beside it, one of the two is a mistake.
+      if (s.relays.includes('none') && s.relays.length > 1) return "'none' (no relay set) cannot be combined with relay lists (a file named none: ./none)";
+      return undefined;
+    },
   },
   {
     key: 'intel', flags: '--intel <path>', list: true,

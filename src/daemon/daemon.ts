@@ -7,7 +7,7 @@ import { renderPrometheus } from '../metrics/prometheus.js';
 import { MetricsServer } from '../metrics/server.js';
 import { collectStats, type DaemonStats, type InterfaceTraffic, type SuppressionSource } from '../metrics/snapshot.js';
 import { IntelRefresher } from '../intel/relays/refresh.js';
-import { relaySetTimeMs } from '../intel/intel.js';
+import { NO_RELAYS, relaySetTimeMs } from '../intel/intel.js';
 import { applyReloadable, assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
 import { UserError } from '../util/errors.js';
 import { dropPrivileges } from './privileges.js';
@@ -130,7 +130,9 @@ export class CaptureDaemon {
       else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW/CAP_NET_ADMIN, so a parser bug cannot act as root');
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
       this.reloadable = this.asm.reloadable;
-      if (s.relays.length || s.intel.length) {
+      // Without --relays the set is the relay cache (or the built-in snapshot): reread it too, so a
+      // `relays update` or `relays import` takes effect without a restart. Only `--relays none` has nothing to refresh.
+      if (!(s.relays.length === 1 && s.relays[0] === NO_RELAYS) || s.intel.length) {
         this.refresher = new IntelRefresher(this.asm.intel, s, { log: this.log, userAgent: `torwatch/${this.o.version}`, signal: this.stopSignal.signal });
         this.refresher.start();
       }

@@ -9,10 +9,16 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export const RISK_SCORE: Readonly<Record<Severity, number>> = { low: 21, medium: 47, high: 73, critical: 99 };
 
 /**
- * ECS event.severity number by severity, Suricata's scale (1 = high, 2 = medium, 3 = low; SPEC.md's
- * example has 2 for medium). Critical shares 1 with high; risk_score tells them apart.
+ * ECS event.severity by severity: the syslog severity code (RFC 5424 table 2), four distinct levels.
+ * critical -> 2 (crit), high -> 3 (err), medium -> 4 (warning), low -> 5 (notice). The syslog outputs
+ * put the same number in PRI (src/output/syslog-message.ts reads this table), so a receiver's
+ * `*.warning` selector, a SIEM query on event.severity <= 4 and the alert's own word agree; lower is
+ * more severe, as in syslog and in Filebeat's syslog-derived event.severity.
  */
-export const EVENT_SEVERITY: Readonly<Record<Severity, number>> = { critical: 1, high: 1, medium: 2, low: 3 };
+export const EVENT_SEVERITY: Readonly<Record<Severity, number>> = { critical: 2, high: 3, medium: 4, low: 5 };
+
+/** The syslog name of each code above, for `torwatch rules` and the README. */
+export const SYSLOG_SEVERITY_NAME: Readonly<Record<Severity, string>> = { critical: 'crit', high: 'err', medium: 'warning', low: 'notice' };
 
 export interface MitreRef {
   id: string;

@@ -20,6 +20,15 @@ export type TcpStateValue = (typeof TcpState)[keyof typeof TcpState];
 
 export const TCP_STATE_NAMES = ['none', 'syn_sent', 'syn_acked', 'established', 'closing', 'closed'] as const;
 
+/**
+ * How the initiator (A) was told: the SYN's sender; the receiver of a SYN-ACK seen first; the end
+ * that is not on a likely server port when the first packet came from one (server-ports.ts: a TCP
+ * connection caught mid-stream, a UDP answer seen first); else the first packet's sender.
+ */
+export const Initiator = { SYN: 0, SYN_ACK: 1, SERVER_PORT: 2, FIRST_PACKET: 3 } as const;
+export type InitiatorValue = (typeof Initiator)[keyof typeof Initiator];
+export const INITIATOR_NAMES = ['syn', 'syn-ack', 'server-port', 'first-packet'] as const;
+
 export class Flow {
   /** Run-unique sequence number (1-based). */
   readonly id: number;
@@ -54,6 +63,9 @@ export class Flow {
   /** TCP flags ever seen per direction (OR of flag bytes). */
   tcpFlagsAB = 0;
   tcpFlagsBA = 0;
+
+  /** How A was chosen (Initiator); TCP without SYN or SYN-ACK is a connection caught mid-stream. */
+  initiator: InitiatorValue = Initiator.FIRST_PACKET;
 
   /** Bit i set when rule i (detect/catalog order) already alerted on this flow: one alert per flow. */
   fired = 0;

@@ -1,5 +1,6 @@
 import { type Packet, IpProto, TcpFlag } from '../decode/packet.js';
-import { Flow, TcpState } from './flow.js';
+import { Flow, Initiator, TcpState, type InitiatorValue } from './flow.js';
+import { sourceLooksLikeServer } from './server-ports.js';
 import { icmpPorts, type IcmpPorts } from './icmp-ports.js';
 import { fmix } from '../util/hash.js';
 import { updateTcpState } from './tcp-state.js';
@@ -142,14 +143,17 @@ export class FlowTable {
 
     if (f === null) {
       if (this.stats.active >= this.opts.maxFlows) this.evictOne();
-      // The initiator is the SYN sender; a SYN-ACK seen first means the receiver initiated; otherwise
-      // the first packet's sender (SPEC.md: source is always the initiator).
-      const synAck = (tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
+      // The initiator is the SYN sender; a SYN-ACK seen first means the receiver initiated; without a
+      // handshake packet (TCP mid-stream, UDP) the end on a likely server port is the responder
+      // (server-ports.ts, as Zeek and Suricata do); otherwise the first packet's sender.
+      const initiator = initiatorOf(proto, tcpFlags, sport, dport);
+      const swap = initiator === Initiator.SYN_ACK || initiator === Initiator.SERVER_PORT;
       const fr = p.frame;
-      f = synAck
+      f = swap
         ? new Flow(this.nextId++, hash, p.ipVersion as 4 | 6, proto, d0, d1, d2, d3, dport, s0, s1, s2, s3, sport, fr.tsSec, fr.tsNsec, nowMs)
         : new Flow(this.nextId++, hash, p.ipVersion as 4 | 6, proto, s0, s1, s2, s3, sport, d0, d1, d2, d3, dport, fr.tsSec, fr.tsNsec, nowMs);
-      this.dir = synAck ? 1 : 0;
+      f.initiator = initiator;
+      this.dir = swap ? 1 : 0;
       f.aHome = home(p.ipVersion, f.a0, f.a1, f.a2, f.a3);
       f.bHome = home(p.ipVersion, f.b0, f.b1, f.b2, f.b3);
       f.firstPacket = fr.index;
@@ -304,4 +308,13 @@ export class FlowTable {
     this.buckets = nb;
     this.mask = mask;
   }
+}
+
+/** How a new flow's initiator is told from its first packet (Flow.initiator). */
+function initiatorOf(proto: number, tcpFlags: number, sport: number, dport: number): InitiatorValue {
+  const hs = tcpFlags & (TcpFlag.SYN | TcpFlag.ACK);
+  if (proto === IpProto.TCP && hs === TcpFlag.SYN) return Initiator.SYN;
+  if (proto === IpProto.TCP && hs === (TcpFlag.SYN | TcpFlag.ACK)) return Initiator.SYN_ACK;
+  if ((proto === IpProto.TCP || proto === IpProto.UDP) && sourceLooksLikeServer(sport, dport)) return Initiator.SERVER_PORT;
+  return Initiator.FIRST_PACKET;
 }

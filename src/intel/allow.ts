@@ -58,6 +58,8 @@ function parseEntry(raw: string): AllowEntry | string {
     if (typeof hp === 'string') return `'${text}': ${hp}`;
     return { text, rule, endpoint: { version: hp.version, words: hp.words, port: hp.port } };
   }
+  // Something address-shaped: the address parser's own words (the same as --home-net's).
+  if (/^[0-9A-Fa-f:.]+(%\S*)?$/.test(body)) return cidr;
   return `'${text}' is not an address, CIDR, address:port, port:N or domain:NAME`;
 }
 

@@ -4,7 +4,9 @@ import type { Flow } from '../flow/flow.js';
 import { AllowList } from './allow.js';
 import type { BridgeSet } from './bridges/bridge-set.js';
 import { loadBridges } from './bridges/load.js';
+import { builtinAge, BUILTIN_WARN_AGE_MS, relaySetOf } from './relays/builtin.js';
 import { defaultCacheDir, RelayCache } from './relays/cache.js';
+import { defaultRelaySources } from './relays/default-set.js';
 import { loadRelaySpec, type LoadContext } from './relays/load.js';
 import type { ParsedSource } from './relays/model.js';
 import { RelaySet, type RelayMatch } from './relays/relay-set.js';
@@ -125,18 +127,27 @@ export interface IntelLoadOptions {
   userAgent?: string;
   /** Abandon relay fetches (the daemon is stopping). */
   signal?: AbortSignal;
+  /** Files of a --relays directory that were not relay lists (see LoadContext.onSkipped). */
+  onSkipped?: (dir: string, files: string[]) => void;
 }
 
-/** The relay lists named by settings (files, directories, URLs with the disk cache). */
+/**
+ * The relay lists named by settings (files, directories, URLs with the disk cache); without --relays,
+ * what the cache holds or else the built-in snapshot (default-set.ts); `--relays none`: no relay set.
+ */
 export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promise<ParsedSource[]> {
+  if (s.relays.length === 1 && s.relays[0] === NO_RELAYS) return [];
+  const cache = new RelayCache(s.relaysCache ?? defaultCacheDir());
+  if (s.relays.length === 0) return defaultRelaySources(cache, o.log);
   const ctx: LoadContext = {
     log: o.log,
-    cache: new RelayCache(s.relaysCache ?? defaultCacheDir()),
+    cache,
     ca: o.ca,
     fetchTimeoutMs: o.fetchTimeoutMs ?? s.relaysFetchTimeoutMs,
     maxBytes: s.relaysMaxBytes,
     signal: o.signal,
     userAgent: o.userAgent,
+    onSkipped: o.onSkipped,
   };
   const out: ParsedSource[] = [];
   for (const spec of s.relays) out.push(...(await loadRelaySpec(spec, ctx)));
@@ -151,7 +162,7 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
 export async function loadIntel(s: Settings, o: IntelLoadOptions): Promise<Intel> {
   const started = performance.now();
   const sources = await loadRelaySources(s, o);
-  const relays = new RelaySet(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs, earlyGraceMs: s.relaysEarlyGraceMs });
+  const relays = relaySetOf(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs, earlyGraceMs: s.relaysEarlyGraceMs });
   const indicators = s.intel.length ? loadIndicators(s.intel, o.log) : new IndicatorIndex();
   const allow = AllowList.parse(s.allow);
   const bridges = loadBridges(s.bridges);
@@ -165,11 +176,19 @@ export function emptyIntel(): Intel {
   return { relays: RelaySet.empty(), indicators: new IndicatorIndex(), allow: AllowList.parse([]), bridges: loadBridges([]), builtAtMs: Date.now(), loadMs: 0 };
 }
 
+/** `--relays none`: no relay set at all (tor-relay and tor-exit cannot fire). */
+export const NO_RELAYS = 'none';
+
 function logRelaySet(intel: Intel, log: Logger): void {
   const r = intel.relays;
   if (r.isEmpty) {
-    log.info('no relay list (--relays): tor-relay and tor-exit cannot fire');
+    log.info('no relay set (--relays none): tor-relay and tor-exit cannot fire');
     return;
+  }
+  const builtin = r.sources.find((x) => x.builtin);
+  if (builtin && Date.now() - builtin.timeMs > BUILTIN_WARN_AGE_MS) {
+    log.warn({ snapshot: builtin.name, listTime: new Date(builtin.timeMs).toISOString(), ageDays: Math.round((Date.now() - builtin.timeMs) / 86_400_000) },
+      `tor-relay and tor-exit use the relay snapshot shipped with torwatch (${builtinAge(builtin, Date.now())}): relays come and go every day, so it misses new relays and names some addresses that are no longer relays; run 'torwatch relays update' (online) or 'torwatch relays import <files>' (carried in), or give --relays`);
   }
   const c = r.addressCounts;
   log.info({

@@ -1,4 +1,5 @@
-import type { EcsAlert } from '../alert/ecs-alert.js';
+import { SUMMARY_DATASET, type EcsAlert } from '../alert/ecs-alert.js';
+import { EVENT_SEVERITY } from '../detect/catalog.js';
 import { formatRfc3164 } from './rfc3164.js';
 import { formatRfc5424, type SdElement } from './rfc5424.js';
 
@@ -17,11 +18,12 @@ export function parseFacility(v: string): number | undefined {
 }
 
 /**
- * Syslog severity for an alert: critical -> 2 (crit), high -> 3 (err), medium -> 4 (warning),
- * low -> 5 (notice). The same ordering as the alert's own severity, so a receiver's
- * `*.warning` selector forwards medium and above.
+ * Syslog severity for an alert: the alert's event.severity, which is the syslog code already
+ * (detect/catalog.ts EVENT_SEVERITY: critical 2, high 3, medium 4, low 5), looked up from the
+ * severity word the alert carries in torwatch.severity. One table, so PRI and event.severity never
+ * disagree.
  */
-const SEVERITY: Readonly<Record<string, number>> = { critical: 2, high: 3, medium: 4, low: 5 };
+const SEVERITY: Readonly<Record<string, number>> = EVENT_SEVERITY;
 
 export type SyslogFormat = 'rfc5424' | 'rfc3164';
 
@@ -45,6 +47,16 @@ function pick(doc: EcsAlert, a: string, b: string): string | undefined {
   if (typeof o !== 'object' || o === null) return undefined;
   const v = (o as Record<string, unknown>)[b];
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+/**
+ * MSGID: the rule id, so receivers filter without parsing JSON; a summary of repeats is
+ * `<rule-id>.summary`, so a receiver's filter on the rule id does not count it as a detection (at
+ * most 32 characters: the longest rule id is 20).
+ */
+function msgId(alert: EcsAlert): string | undefined {
+  const rule = pick(alert, 'rule', 'id');
+  return rule !== undefined && pick(alert, 'event', 'dataset') === SUMMARY_DATASET ? `${rule}.summary` : rule;
 }
 
 /**
@@ -91,7 +103,7 @@ export class SyslogFormatter {
       hostname: this.opts.hostname,
       appName: this.opts.appName,
       procId: this.opts.procId,
-      msgId: pick(alert, 'rule', 'id'),
+      msgId: msgId(alert),
       structuredData: sd,
       msg: line,
       bom: this.opts.bom,

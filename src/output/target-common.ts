@@ -43,8 +43,13 @@ export interface SyslogCommon {
 
 export const SYSLOG_KEYS = ['facility', 'app-name', 'hostname', 'format', 'bom', 'enterprise-id'];
 
-/** The syslog header parameters every syslog-carrying target takes (syslog+*, relp). */
-export function syslogCommon(p: Params, d: OutputDefaults, bomDefault = true): SyslogCommon {
+/**
+ * The syslog header parameters every syslog-carrying target takes (syslog+*, relp). No BOM by
+ * default: rsyslog (as Debian ships it) keeps a BOM in %msg%, which breaks a JSON parser behind it, and
+ * syslog-ng reads the message as well without one (RFC 5424 MSG-ANY). bom=true for receivers that want
+ * MSG-UTF8 marked.
+ */
+export function syslogCommon(p: Params, d: OutputDefaults, bomDefault = false): SyslogCommon {
   const fac = p.str('facility');
   const facility = fac === undefined ? d.facility : parseFacility(fac);
   if (facility === undefined) throw p.error(`facility='${fac}' is not a facility name (user, daemon, auth, local0..local7, ...) or number 0-23`);

@@ -4,6 +4,7 @@ import { AlertBuilder } from '../alert/ecs-alert.js';
 import { sensorIdentity, templateSensor } from '../config/sensor-identity.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
 import type { RuleId } from '../detect/catalog.js';
+import { applyDomainIntel } from '../detect/domain-intel.js';
 import { createDetectors } from '../detect/registry.js';
 import { IntelHolder, loadIntel, type Intel } from '../intel/intel.js';
 import { openOutputs } from '../output/open.js';
@@ -99,6 +100,7 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
     enabledRules: reloadable.enabledRules,
     onDetection: (d) => aggregator.onDetection(d),
     exclude: (d) => intel.current.allow.match(d),
+    enrich: (d) => applyDomainIntel(d, (name, atMs) => intel.current.indicators.lookupDomain(name, atMs)),
     timer: aggregator,
   });
   return { pipeline, outputs, builder, aggregator, intel, reloadable };

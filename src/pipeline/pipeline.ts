@@ -23,6 +23,8 @@ export interface PipelineOptions {
   onDetection: (d: Detection) => void;
   /** Exclusions (--allow), checked when a rule fires. */
   exclude?: (d: Detection) => string | undefined;
+  /** More enrichment of every detection, after its destination's DNS name (domain threat intel). */
+  enrich?: (d: Detection) => void;
   /** A later stage that acts on the packet clock (aggregation windows) and flushes at the end. */
   timer?: PipelineTimer;
   /** The DNS answer cache (default: 65536 entries). The fuzzer gives each short case a small one. */
@@ -66,6 +68,7 @@ export class Pipeline {
 
   private readonly packet = new Packet();
   private readonly timer: PipelineTimer | undefined;
+  private readonly moreEnrich: ((d: Detection) => void) | undefined;
   private readonly inHome: (v: number, w0: number, w1: number, w2: number, w3: number) => boolean;
   /** --home-net in force; swapped by applyReloadable (SIGHUP). Flows keep the direction they were created with. */
   private homeNet: CidrSet;
@@ -92,6 +95,7 @@ export class Pipeline {
     this.homeNet = opts.homeNet;
     this.inHome = (v, w0, w1, w2, w3) => this.homeNet.has(v, w0, w1, w2, w3);
     this.timer = opts.timer;
+    this.moreEnrich = opts.enrich;
   }
 
   /** Name of the current input ('-' for stdin, an interface for live capture); goes into alerts. */
@@ -148,12 +152,17 @@ export class Pipeline {
     if (timer !== undefined && t >= timer.nextDeadlineMs) timer.advance(t);
   }
 
-  /** Every detection, any rule: the destination's name when DNS answered for it earlier (live in the cache). */
+  /**
+   * Every detection, any rule: the destination's name when DNS answered for it earlier (live in the
+   * cache), then the options' enrichment (domain threat intel over every name the detection carries).
+   */
   private enrich(d: Detection): void {
-    if (d.destinationDomain !== undefined) return;
-    const f = d.flow;
-    const name = this.detect.hosts.names.lookup(f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
-    if (name !== undefined) d.destinationDomain = name;
+    if (d.destinationDomain === undefined) {
+      const f = d.flow;
+      const name = this.detect.hosts.names.lookup(f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
+      if (name !== undefined) d.destinationDomain = name;
+    }
+    this.moreEnrich?.(d);
   }
 
   /** End of all input: every remaining flow ends (detectors get their last word), then the timer's stage flushes. */

@@ -28,7 +28,9 @@ function isAlert(v: unknown): v is AlertDoc {
   const o = v as Record<string, unknown>;
   const ev = o.event as Record<string, unknown> | undefined;
   const rule = o.rule as Record<string, unknown> | undefined;
-  return typeof ev === 'object' && ev !== null && ev.kind === 'alert' && typeof rule === 'object' && rule !== null && typeof rule.id === 'string';
+  if (typeof ev !== 'object' || ev === null || typeof rule !== 'object' || rule === null || typeof rule.id !== 'string') return false;
+  // A detection (event.kind alert), or a summary of its repeats (event.kind event, dataset torwatch.summary).
+  return ev.kind === 'alert' || (ev.kind === 'event' && ev.dataset === 'torwatch.summary');
 }
 
 /** The JSON part of a line: the whole line, or what follows a syslog header (and its BOM). */
@@ -72,7 +74,7 @@ export class AlertCollector {
     else {
       try {
         doc = JSON.parse(json);
-        if (!isAlert(doc)) why = 'JSON, but not a torwatch alert (needs event.kind "alert" and rule.id)';
+        if (!isAlert(doc)) why = 'JSON, but not a torwatch alert (needs rule.id and event.kind "alert", or a torwatch.summary event)';
       } catch (err) {
         why = `not valid JSON (${(err as Error).message})`;
       }

@@ -1,206 +1,162 @@
+import { alertFacts, type AlertFacts } from './alert-facts.js';
+import { BitTorrentSummary } from './bittorrent.js';
+import { ConnectionCount } from './connection-count.js';
+import { riskLevel, type HostRow, type HuntReport, type InternalHostRow, type PrevalenceRow, type RemoteRow, type RuleRow } from './model.js';
 import type { AlertDoc } from './read-alerts.js';
+import { TimelineBuilder } from './timeline.js';
+
+export { riskLevel } from './model.js';
+export type { BitTorrentRow, HostRow, HuntReport, PrevalenceRow } from './model.js';
 
 /**
- * The seeds' hunt summaries over alerts (ECS field names are read here, as the SIEM would):
+ * The seeds' hunt summaries over alerts, counted in connections (model.ts says how):
  *
  * Seed 002 ("TOR Exit Node Communication"): `summarize FirstSeen=min(Timestamp), LastSeen=max(..),
  * Count=count(), Ports=make_set(RemotePort) by DeviceName, RemoteIP, Direction`, a risk level, and
  * `order by RiskLevel desc, Count desc, FirstSeen asc`. Here: per internal host, remote address and
- * network.direction. The internal host is the home side (destination for inbound, else source);
- * ports are the destination (service) ports; risk is the highest event.risk_score, with the seed's
- * level names (99 CRITICAL, 73 HIGH, 47 MEDIUM, 21 LOW). A summary alert adds the repeats it counted.
+ * network.direction; ports are the destination (service) ports; risk is the highest
+ * event.risk_score, with the seed's level names (99 CRITICAL, 73 HIGH, 47 MEDIUM, 21 LOW). Also rolled
+ * up per internal host, per remote and per rule.
  *
  * Seed 001 ("Tor"): `summarize MachineCount=dcount(DeviceName), MachineNames=makeset(DeviceName, 5)
  * by InitiatingProcessMD5 | order by MachineCount desc`. Here the wire's equivalent of the binary's
  * hash: per TLS client fingerprint (JA3 tls.client.ja3, JA4 torwatch.tls.ja4) and per SNI
  * (tls.client.server_name), the number of distinct internal hosts and up to five of them.
- *
- * Seed 003 ("torrent", "vuze", "azureus" in the process name): per internal host with torrent-*
- * alerts, the BitTorrent clients named on the wire (torwatch.bittorrent.client, and the host's own
- * side of a peer connection), the distinct info hashes (torwatch.bittorrent.info_hash) and peers (the
- * remote address:port of torrent-peer alerts), and first/last seen.
  */
-export interface HostRow {
-  host: string;
-  remote: string;
-  direction: string;
-  firstSeen: string;
-  lastSeen: string;
-  count: number;
-  ports: number[];
-  risk: number;
-  riskLevel: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
-  rules: string[];
-}
 
-export interface PrevalenceRow {
-  kind: 'ja3' | 'ja4' | 'sni';
-  value: string;
-  hostCount: number;
-  /** Up to five hosts, the first seen first. */
-  hosts: string[];
-  alerts: number;
-  firstSeen: string;
-  lastSeen: string;
-}
+/** What every roll-up keeps: connections, first/last seen, highest risk, rules. */
+class Tally {
+  readonly count = new ConnectionCount();
+  first = '';
+  last = '';
+  risk = 0;
+  readonly rules = new Set<string>();
+  readonly ports = new Set<number>();
+  readonly peers = new Set<string>();
 
-export interface BitTorrentRow {
-  host: string;
-  /** Client names and versions ("Transmission 3.00"), seed 003's words marked by the caller. */
-  clients: string[];
-  infoHashes: number;
-  peers: number;
-  alerts: number;
-  rules: string[];
-  firstSeen: string;
-  lastSeen: string;
-}
-
-export interface HuntReport {
-  hosts: HostRow[];
-  fingerprints: PrevalenceRow[];
-  serverNames: PrevalenceRow[];
-  bittorrent: BitTorrentRow[];
-}
-
-/** Each distinct value kept per host is capped: a report's memory grows with hosts, not with alerts. */
-const MAX_PER_HOST = 10_000;
-
-function get(doc: AlertDoc, path: string): unknown {
-  let cur: unknown = doc;
-  for (const p of path === '@timestamp' ? [path] : path.split('.')) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
-    cur = (cur as Record<string, unknown>)[p];
+  add(x: AlertFacts, peer?: string): void {
+    this.count.add(x.connection, x.rule, x.repeats);
+    if (this.first === '' || x.first < this.first) this.first = x.first;
+    if (x.last > this.last) this.last = x.last;
+    if (x.risk > this.risk) this.risk = x.risk;
+    this.rules.add(x.rule);
+    if (x.port !== undefined) this.ports.add(x.port);
+    if (peer !== undefined) this.peers.add(peer);
   }
-  return cur;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-
-export function riskLevel(score: number): HostRow['riskLevel'] {
-  if (score >= 99) return 'CRITICAL';
-  if (score >= 73) return 'HIGH';
-  if (score >= 47) return 'MEDIUM';
-  return 'LOW';
+interface Prevalence extends Tally {
+  hostFirst: Map<string, string>;
 }
 
-interface Prevalence {
-  hosts: Map<string, string>; // host -> first seen
-  alerts: number;
-  first: string;
-  last: string;
+function tally<K>(m: Map<K, Tally>, key: K): Tally {
+  let t = m.get(key);
+  if (!t) m.set(key, (t = new Tally()));
+  return t;
 }
 
-/** Accumulates alerts; `report()` sorts. Memory grows with distinct keys, not with alerts. */
+const byTime = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Accumulates alerts; `report()` sorts. Memory grows with distinct connections and keys, not with alerts. */
 export class HuntSummary {
-  private readonly rows = new Map<string, HostRow & { portSet: Set<number>; ruleSet: Set<string> }>();
+  private readonly rows = new Map<string, Tally & { host: string; remote: string; direction: string }>();
+  private readonly internal = new Map<string, Tally>();
+  private readonly remotes = new Map<string, Tally>();
+  private readonly ruleTally = new Map<string, Tally>();
   private readonly prevalence = { ja3: new Map<string, Prevalence>(), ja4: new Map<string, Prevalence>(), sni: new Map<string, Prevalence>() };
-  private readonly torrent = new Map<string, { clients: Set<string>; hashes: Set<string>; peers: Set<string>; rules: Set<string>; alerts: number; first: string; last: string }>();
+  private readonly timeline = new TimelineBuilder();
+  private readonly torrent = new BitTorrentSummary();
+  private readonly all = new Tally();
+  private detections = 0;
+  private summaries = 0;
 
   add(a: AlertDoc): void {
-    const direction = str(get(a, 'network.direction')) ?? 'unknown';
-    const src = str(get(a, 'source.ip')) ?? '-';
-    const dst = str(get(a, 'destination.ip')) ?? '-';
-    const [host, remote] = direction === 'inbound' ? [dst, src] : [src, dst];
-    const ts = str(get(a, '@timestamp')) ?? '';
-    const summarized = num(get(a, 'torwatch.aggregate.suppressed'));
-    // A summary alert stands for the repeats after the first alert (sent on its own).
-    const count = summarized ?? 1;
-    const first = str(get(a, 'event.start')) ?? ts;
-    const last = str(get(a, 'event.end')) ?? ts;
-    const risk = num(get(a, 'event.risk_score')) ?? 0;
-    const port = num(get(a, 'destination.port'));
-    const rule = str(get(a, 'rule.id')) ?? '-';
-
-    const key = `${host}\u0000${remote}\u0000${direction}`;
+    const x = alertFacts(a);
+    if (x.summary) this.summaries++;
+    else this.detections++;
+    const key = `${x.host}\u0000${x.remote}\u0000${x.direction}`;
     let r = this.rows.get(key);
-    if (!r) {
-      r = { host, remote, direction, firstSeen: first, lastSeen: last, count: 0, ports: [], risk, riskLevel: riskLevel(risk), rules: [], portSet: new Set(), ruleSet: new Set() };
-      this.rows.set(key, r);
-    }
-    r.count += count;
-    if (first < r.firstSeen) r.firstSeen = first;
-    if (last > r.lastSeen) r.lastSeen = last;
-    if (risk > r.risk) r.risk = risk;
-    if (port !== undefined) r.portSet.add(port);
-    r.ruleSet.add(rule);
+    if (!r) this.rows.set(key, (r = Object.assign(new Tally(), { host: x.host, remote: x.remote, direction: x.direction })));
+    r.add(x);
+    tally(this.internal, x.host).add(x, x.remote);
+    tally(this.remotes, x.remote).add(x, x.host);
+    tally(this.ruleTally, x.rule).add(x, x.host);
+    this.all.add(x);
+    this.timeline.add(x.host, x.rule, x.first, x.summary ? x.last : x.first, x.summary ? x.repeats : 1);
 
     const seen = (kind: keyof typeof this.prevalence, value: string | undefined): void => {
       if (!value) return;
       let p = this.prevalence[kind].get(value);
-      if (!p) {
-        p = { hosts: new Map(), alerts: 0, first, last };
-        this.prevalence[kind].set(value, p);
-      }
-      p.alerts += count;
-      if (first < p.first) p.first = first;
-      if (last > p.last) p.last = last;
-      const prev = p.hosts.get(host);
-      if (prev === undefined || first < prev) p.hosts.set(host, first);
+      if (!p) this.prevalence[kind].set(value, (p = Object.assign(new Tally(), { hostFirst: new Map<string, string>() })));
+      p.add(x);
+      const prev = p.hostFirst.get(x.host);
+      if (prev === undefined || x.first < prev) p.hostFirst.set(x.host, x.first);
     };
-    seen('ja3', str(get(a, 'tls.client.ja3')));
-    seen('ja4', str(get(a, 'torwatch.tls.ja4')));
-    seen('sni', str(get(a, 'tls.client.server_name')));
-    if (rule.startsWith('torrent-')) this.addTorrent(a, host, rule, count, first, last, src);
-  }
-
-  private addTorrent(a: AlertDoc, host: string, rule: string, count: number, first: string, last: string, src: string): void {
-    let t = this.torrent.get(host);
-    if (!t) this.torrent.set(host, (t = { clients: new Set(), hashes: new Set(), peers: new Set(), rules: new Set(), alerts: 0, first, last }));
-    t.alerts += count;
-    t.rules.add(rule);
-    if (first < t.first) t.first = first;
-    if (last > t.last) t.last = last;
-    const capped = (set: Set<string>, v: string | undefined): void => {
-      if (v !== undefined && set.size < MAX_PER_HOST) set.add(v);
-    };
-    // The host's own client: its side of a peer connection, else the one the alert names.
-    const side = host === src ? 'source' : 'destination';
-    for (const path of [`torwatch.bittorrent.${side}.client`, 'torwatch.bittorrent.client']) {
-      const c = get(a, path) as Record<string, unknown> | undefined;
-      const name = str(c?.name);
-      if (!name) continue;
-      const version = str(c?.version);
-      capped(t.clients, version ? `${name} ${version}` : name);
-      break;
-    }
-    const hashes = get(a, 'torwatch.bittorrent.info_hash');
-    if (Array.isArray(hashes)) for (const h of hashes) capped(t.hashes, str(h));
-    if (rule === 'torrent-peer') {
-      const remote = host === src ? [str(get(a, 'destination.ip')), num(get(a, 'destination.port'))] : [src, num(get(a, 'source.port'))];
-      if (remote[0]) capped(t.peers, `${remote[0]}:${remote[1] ?? ''}`);
-    }
+    seen('ja3', x.ja3);
+    seen('ja4', x.ja4);
+    seen('sni', x.sni);
+    this.torrent.add(x);
   }
 
   report(): HuntReport {
-    const hosts = [...this.rows.values()].map(({ portSet, ruleSet, ...r }) => ({
-      ...r,
-      riskLevel: riskLevel(r.risk),
-      ports: [...portSet].sort((x, y) => x - y),
-      rules: [...ruleSet].sort(),
+    const hosts: HostRow[] = [...this.rows.values()].map((r) => ({
+      host: r.host, remote: r.remote, direction: r.direction, firstSeen: r.first, lastSeen: r.last,
+      connections: r.count.connections, alerts: r.count.alerts,
+      ports: [...r.ports].sort((x, y) => x - y), risk: r.risk, riskLevel: riskLevel(r.risk), rules: [...r.rules].sort(),
     }));
-    hosts.sort((x, y) => y.risk - x.risk || y.count - x.count || (x.firstSeen < y.firstSeen ? -1 : x.firstSeen > y.firstSeen ? 1 : 0) || x.host.localeCompare(y.host) || x.remote.localeCompare(y.remote));
-    const rows = (kind: PrevalenceRow['kind']): PrevalenceRow[] =>
+    hosts.sort((x, y) => y.risk - x.risk || y.connections - x.connections || byTime(x.firstSeen, y.firstSeen) || x.host.localeCompare(y.host) || x.remote.localeCompare(y.remote));
+
+    const internalHosts: InternalHostRow[] = [...this.internal].map(([host, t]) => ({
+      host, connections: t.count.connections, alerts: t.count.alerts, remotes: t.peers.size,
+      risk: t.risk, riskLevel: riskLevel(t.risk), rules: [...t.rules].sort(), firstSeen: t.first, lastSeen: t.last,
+    }));
+    internalHosts.sort((x, y) => y.risk - x.risk || y.connections - x.connections || x.host.localeCompare(y.host));
+
+    const remotes: RemoteRow[] = [...this.remotes].map(([remote, t]) => ({
+      remote, connections: t.count.connections, alerts: t.count.alerts, hosts: t.peers.size,
+      risk: t.risk, riskLevel: riskLevel(t.risk), rules: [...t.rules].sort(), ports: [...t.ports].sort((x, y) => x - y), firstSeen: t.first, lastSeen: t.last,
+    }));
+    remotes.sort((x, y) => y.connections - x.connections || y.hosts - x.hosts || y.risk - x.risk || x.remote.localeCompare(y.remote));
+
+    const rules: RuleRow[] = [...this.ruleTally].map(([rule, t]) => ({
+      rule, connections: t.count.connections, alerts: t.count.alerts, hosts: t.peers.size, risk: t.risk, riskLevel: riskLevel(t.risk),
+    }));
+    rules.sort((x, y) => y.connections - x.connections || x.rule.localeCompare(y.rule));
+
+    const prevalenceRows = (kind: PrevalenceRow['kind']): PrevalenceRow[] =>
       [...this.prevalence[kind]].map(([value, p]) => ({
         kind,
         value,
-        hostCount: p.hosts.size,
-        hosts: [...p.hosts].sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : x[0].localeCompare(y[0]))).slice(0, 5).map(([h]) => h),
-        alerts: p.alerts,
+        hostCount: p.hostFirst.size,
+        hosts: [...p.hostFirst].sort((x, y) => byTime(x[1], y[1]) || x[0].localeCompare(y[0])).slice(0, 5).map(([h]) => h),
+        connections: p.count.connections,
+        alerts: p.count.alerts,
         firstSeen: p.first,
         lastSeen: p.last,
-      })).sort((x, y) => y.hostCount - x.hostCount || y.alerts - x.alerts || x.value.localeCompare(y.value));
-    const bittorrent: BitTorrentRow[] = [...this.torrent].map(([host, t]) => ({
-      host,
-      clients: [...t.clients].sort(),
-      infoHashes: t.hashes.size,
-      peers: t.peers.size,
-      alerts: t.alerts,
-      rules: [...t.rules].sort(),
-      firstSeen: t.first,
-      lastSeen: t.last,
-    })).sort((x, y) => y.alerts - x.alerts || x.host.localeCompare(y.host));
-    return { hosts, fingerprints: [...rows('ja3'), ...rows('ja4')].sort((x, y) => y.hostCount - x.hostCount || y.alerts - x.alerts || x.kind.localeCompare(y.kind) || x.value.localeCompare(y.value)), serverNames: rows('sni'), bittorrent };
+      })).sort((x, y) => y.hostCount - x.hostCount || y.connections - x.connections || x.value.localeCompare(y.value));
+    const fingerprints = [...prevalenceRows('ja3'), ...prevalenceRows('ja4')]
+      .sort((x, y) => y.hostCount - x.hostCount || y.connections - x.connections || x.kind.localeCompare(y.kind) || x.value.localeCompare(y.value));
+
+    const connections = hosts.reduce((n, h) => n + h.connections, 0);
+    return {
+      totals: {
+        alerts: this.detections + this.summaries,
+        detections: this.detections,
+        summaries: this.summaries,
+        repeats: this.all.count.alerts - this.detections,
+        connections,
+        internalHosts: this.internal.size,
+        remotes: this.remotes.size,
+        ...(this.all.first ? { firstSeen: this.all.first, lastSeen: this.all.last } : {}),
+      },
+      hosts,
+      internalHosts,
+      remotes,
+      rules,
+      fingerprints,
+      serverNames: prevalenceRows('sni'),
+      bittorrent: this.torrent.rows(),
+      timeline: this.timeline.build(),
+    };
   }
 }

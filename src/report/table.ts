@@ -27,18 +27,24 @@ const t = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
 
 export function formatReport(r: HuntReport, stats: ReadStats): string {
   const out: string[] = [];
+  const t0 = r.totals;
   out.push(`${stats.alerts} alerts from ${stats.files} source(s)` + (stats.duplicates ? `, ${stats.duplicates} duplicate(s) by event.id ignored` : '') + (stats.skipped ? `, ${stats.skipped} line(s) that were not alerts skipped` : '') + '\n');
-  out.push('\nHosts and remote addresses (seed 002: by risk, then count)\n');
+  out.push(`${t0.connections} connection(s) from ${t0.internalHosts} internal host(s) to ${t0.remotes} remote address(es); ${t0.detections} detection(s)` + (t0.summaries ? `, ${t0.summaries} summary alert(s) standing for ${t0.repeats} repeat(s)` : '') + '\n');
+  out.push('\nHosts and remote addresses (seed 002: by risk, then connections)\n');
   out.push(r.hosts.length
-    ? table(['RISK', 'HOST', 'DIRECTION', 'REMOTE', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'PORTS', 'RULES'], r.hosts.map((h) => [h.riskLevel, h.host, h.direction, h.remote, String(h.count), t(h.firstSeen), t(h.lastSeen), ports(h.ports), h.rules.join(',')]))
+    ? table(['RISK', 'HOST', 'DIRECTION', 'REMOTE', 'CONNS', 'ALERTS', 'FIRST SEEN', 'LAST SEEN', 'PORTS', 'RULES'], r.hosts.map((h) => [h.riskLevel, h.host, h.direction, h.remote, String(h.connections), String(h.alerts), t(h.firstSeen), t(h.lastSeen), ports(h.ports), h.rules.join(',')]))
+    : '(none)\n');
+  out.push('\nRules\n');
+  out.push(r.rules.length
+    ? table(['RULE', 'CONNS', 'ALERTS', 'HOSTS', 'RISK'], r.rules.map((x) => [x.rule, String(x.connections), String(x.alerts), String(x.hosts), x.riskLevel]))
     : '(none)\n');
   out.push('\nTLS client fingerprints (seed 001: distinct internal hosts)\n');
   out.push(r.fingerprints.length
-    ? table(['KIND', 'FINGERPRINT', 'HOSTS', 'ALERTS', 'EXAMPLES (up to 5)'], r.fingerprints.map((f) => [f.kind.toUpperCase(), f.value, String(f.hostCount), String(f.alerts), f.hosts.join(', ')]), 100)
+    ? table(['KIND', 'FINGERPRINT', 'HOSTS', 'CONNS', 'EXAMPLES (up to 5)'], r.fingerprints.map((f) => [f.kind.toUpperCase(), f.value, String(f.hostCount), String(f.connections), f.hosts.join(', ')]), 100)
     : '(none: no alert carries tls.client.ja3 or torwatch.tls.ja4)\n');
   out.push('\nTLS server names (SNI)\n');
   out.push(r.serverNames.length
-    ? table(['SNI', 'HOSTS', 'ALERTS', 'EXAMPLES (up to 5)'], r.serverNames.map((f) => [f.value, String(f.hostCount), String(f.alerts), f.hosts.join(', ')]), 100)
+    ? table(['SNI', 'HOSTS', 'CONNS', 'EXAMPLES (up to 5)'], r.serverNames.map((f) => [f.value, String(f.hostCount), String(f.connections), f.hosts.join(', ')]), 100)
     : '(none: no alert carries tls.client.server_name)\n');
   out.push('\nBitTorrent (seed 003: per internal host)\n');
   out.push(r.bittorrent.length

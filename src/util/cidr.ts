@@ -1,4 +1,4 @@
-import { parseIp, type IpWords } from './ip.js';
+import { parseAddressOrCidr, type IpWords } from './ip.js';
 
 /** A parsed CIDR block: network words (host bits cleared) and mask words. */
 export interface Cidr extends IpWords {
@@ -8,7 +8,7 @@ export interface Cidr extends IpWords {
   text: string;
 }
 
-function maskWords(version: 4 | 6, prefix: number): [number, number, number, number] {
+function maskOf(version: 4 | 6, prefix: number): [number, number, number, number] {
   const m: [number, number, number, number] = [0, 0, 0, 0];
   const first = version === 4 ? 3 : 0;
   let left = prefix;
@@ -21,25 +21,15 @@ function maskWords(version: 4 | 6, prefix: number): [number, number, number, num
 }
 
 /**
- * Parse "10.0.0.0/8", "2001:db8::/32" or a bare address (a /32 or /128). Returns an error string
- * instead of throwing, so callers can name the option, file and line in their own message.
+ * Parse "10.0.0.0/8", "2001:db8::/32" or a bare address (a /32 or /128) with util/ip.ts's parser (the
+ * one --allow, relay lists and intel use). Returns an error string instead of throwing, so callers can
+ * name the option, file and line in their own message.
  */
 export function parseCidr(text: string): Cidr | string {
   const t = text.trim();
-  const slash = t.indexOf('/');
-  const addrText = slash < 0 ? t : t.slice(0, slash);
-  const ip = parseIp(addrText);
-  if (!ip) return `'${t}' is not an IPv4 or IPv6 address or CIDR`;
-  const max = ip.version === 4 ? 32 : 128;
-  let prefix = max;
-  if (slash >= 0) {
-    const p = t.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(p) || Number(p) > max) return `'${t}' has an invalid prefix length (0-${max} for IPv${ip.version})`;
-    prefix = Number(p);
-  }
-  const mask = maskWords(ip.version, prefix);
-  const words = ip.words.map((w, i) => (w & mask[i]) >>> 0) as [number, number, number, number];
-  return { version: ip.version, words, prefix, mask, text: t };
+  const a = parseAddressOrCidr(t);
+  if (typeof a === 'string') return a;
+  return { version: a.version, words: a.words, prefix: a.prefix, mask: maskOf(a.version, a.prefix), text: t };
 }
 
 /**

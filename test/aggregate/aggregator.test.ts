@@ -153,7 +153,7 @@ describe('summary alert (ECS)', () => {
     const [first, sum] = sent as Record<string, Record<string, unknown>>[];
     expect(ecsProblems(sum)).toEqual([]);
     expect(sum['@timestamp']).toBe('2025-11-23T04:01:00.000000Z');
-    expect(sum.event).toMatchObject({ kind: 'alert', start: '2025-11-23T04:00:00.123456Z', end: '2025-11-23T04:00:30.000005Z', duration: 29_876_549_000 });
+    expect(sum.event).toMatchObject({ kind: 'event', dataset: 'torwatch.summary', start: '2025-11-23T04:00:00.123456Z', end: '2025-11-23T04:00:30.000005Z', duration: 29_876_549_000 });
     expect(sum.event.id).not.toBe(first.event.id);
     expect(sum.source).toEqual({ ip: '10.1.1.10', address: '10.1.1.10' });
     expect(sum.destination).toMatchObject({ ip: '198.51.100.5', port: 9001 });

@@ -40,7 +40,7 @@ describe('ECS alert builder', () => {
       expect(ecsProblems(doc)).toEqual([]);
       const ev = doc.event as Record<string, unknown>;
       expect(ev.kind).toBe('alert');
-      expect(ev.severity).toBe(1);
+      expect(ev.severity).toBe(2);
       expect(ev.risk_score).toBe(99);
       expect(ev.start).toBe('2023-11-14T22:13:20.123456Z');
       expect(ev.duration).toBe(1e9 - 123456000 + 5000);

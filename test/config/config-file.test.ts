@@ -59,7 +59,7 @@ const EXAMPLES: Record<string, { good: string; bad: string; check: (s: Settings)
   immediate: { good: 'on', bad: 'soon', check: (s) => s.capture.immediate, want: true },
   'capture-backend': { good: 'cap', bad: 'libpcap', check: (s) => s.capture.backend, want: 'cap' },
   user: { good: 'torwatch', bad: '"to rwatch"', check: (s) => s.capture.user, want: 'torwatch' },
-  metrics: { good: '"[::1]:9464"', bad: 'localhost:9464', check: (s) => s.capture.metrics, want: { host: '::1', port: 9464, loopback: true } },
+  metrics: { good: '"[::1]:9464"', bad: 'metrics.example:9464', check: (s) => s.capture.metrics, want: { host: '::1', port: 9464, loopback: true } },
   'stats-interval': { good: '0', bad: '1.5', check: (s) => s.capture.statsIntervalSec, want: 0 },
   'suppress-window': { good: '600', bad: '-5', check: (s) => s.suppressWindow, want: 600 },
   'rate-limit': { good: '0', bad: 'lots', check: (s) => s.rateLimit, want: 0 },
@@ -127,7 +127,7 @@ describe('config errors through the real CLI (one line, status 2)', () => {
     const cfg = file('cli-unknown.yml', 'interface: eth1\n\ninterfaces: eth2\n');
     const r = await runCli(['capture', '-c', cfg], { text: true });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^torwatch: ${cfg}: line 3: unknown key 'interfaces' \\(known: `));
+    expect(r.stderr).toMatch(new RegExp(`^torwatch: ${cfg}: line 3: unknown key 'interfaces' \\(did you mean 'interface'\\?\\)$`, 'm'));
   });
 
   it('capture without any interface says how to name one', async () => {

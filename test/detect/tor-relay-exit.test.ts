@@ -198,7 +198,7 @@ describe('tor-exit: seed 002 risk levels', () => {
     expect(d).toMatchObject({ severity: 'medium', confidence: 'high', labels: { tor_exit_flow: 'to_exit', risk_level: 'MEDIUM', ti_hit: 'false' } });
     const doc = builder.build(d);
     expect(ecsProblems(doc)).toEqual([]);
-    expect(doc.event).toMatchObject({ severity: 2, risk_score: 47 });
+    expect(doc.event).toMatchObject({ severity: 4, risk_score: 47 });
     expect((doc.threat as { tactic: { id: string[] } }).tactic.id).toEqual(['TA0011', 'TA0010']);
   });
 
@@ -206,7 +206,7 @@ describe('tor-exit: seed 002 risk levels', () => {
     const d = byRule(run(intel(), flow('203.0.113.9', 50000, '10.2.2.20', 8080)).alerts, 'tor-exit')!;
     expect(d).toMatchObject({ severity: 'low', labels: { tor_exit_flow: 'from_exit', risk_level: 'LOW' } });
     expect(d.message).toBe("Tor exit node 203.0.113.9 (exit 'exit1') connected in to 10.2.2.20:8080; risk LOW");
-    expect(builder.build(d).event).toMatchObject({ severity: 3, risk_score: 21 });
+    expect(builder.build(d).event).toMatchObject({ severity: 5, risk_score: 21 });
   });
 
   it('a threat-intel hit: CRITICAL at confidence >= 80, HIGH below; the indicator is in the alert', () => {
@@ -215,7 +215,7 @@ describe('tor-exit: seed 002 risk levels', () => {
     expect(crit.message).toMatch(/risk CRITICAL; threat intel \(test-cti\): c2, confidence 85$/);
     const doc = builder.build(crit);
     expect(ecsProblems(doc)).toEqual([]);
-    expect(doc.event).toMatchObject({ severity: 1, risk_score: 99 });
+    expect(doc.event).toMatchObject({ severity: 2, risk_score: 99 });
     const e = (doc.threat as { enrichments: { indicator: Record<string, unknown> }[] }).enrichments;
     expect(e[1].indicator).toMatchObject({ type: 'ipv4-addr', ip: '203.0.113.9', provider: 'test-cti', confidence: 'High', marking: { tlp: 'AMBER' }, name: 'exit used for C2' });
     const high = byRule(run(intel([{ value: '203.0.113.9', confidence: 50 }]), flow('203.0.113.9', 50000, '10.2.2.20', 8080)).alerts, 'tor-exit')!;

@@ -7,7 +7,10 @@ import { field, NO_AGGREGATION, PCAPS, runCli } from '../support/run-cli.js';
  * Every regression capture in pcaps/ against its expected-alerts file (pcaps/expected/<file>.alerts.ndjson,
  * derived with tshark by scripts/pcaps/expected-alerts.py, not by torwatch). Compared as sets of the
  * keys the file gives; every other field is still checked against ECS by runCli. An empty file means
- * no alert of any rule.
+ * no alert of any rule. Replayed as a user would, without --relays: the relay snapshot torwatch ships is
+ * in force (runCli gives every run an empty relay cache), so these runs also show that no real relay
+ * matches the captures' documentation addresses (a capture that needs its own relay list names it in
+ * expected/<file>.args).
  */
 const captures = readdirSync(PCAPS).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).sort();
 const expectedFile = (f: string): string => join(PCAPS, 'expected', `${f}.alerts.ndjson`);

@@ -101,7 +101,7 @@ describe('replay with relay intel: the private Tor network capture', () => {
   it('bad intel inputs: exit 2 with one line naming file, line and problem', async () => {
     const bad = tempFile('relays.txt', '198.51.100.11\n198.51.100.300\n');
     let r = await runCli(['replay', '--relays', bad, CAPTURE]);
-    expect([r.code, human(r.stderr)]).toEqual([2, [`torwatch: ${bad}: line 2: '198.51.100.300' is not an IPv4/IPv6 address or CIDR`]]);
+    expect([r.code, human(r.stderr)]).toEqual([2, [`torwatch: ${bad}: line 2: '198.51.100.300' is not an IPv4 or IPv6 address or CIDR`]]);
     expect(r.stdout).toBe('');
     const ti = tempFile('ti.csv', 'indicator,type,confidence\n203.0.113.31,ip,high-ish\n');
     r = await runCli(['replay', '--relays', CONSENSUSES, '--intel', ti, CAPTURE]);
@@ -169,7 +169,8 @@ describe('torwatch relays update | show | lookup', () => {
     const f = await runCli(['relays', 'update', '--source', https.url('/details'), '--source', https.url('/torbulkexitlist'), '--relays-cache', cache], { env, text: true });
     expect(f.code).toBe(2);
     expect(f.stdout).toMatch(/onionoo.*FAILED; kept the cached copy of/);
-    expect(human(f.stderr)).toEqual(['torwatch: 1 of 2 relay lists could not be fetched (see above)']);
+    // It says what relay matching uses meanwhile: the cached copies.
+    expect(human(f.stderr)).toEqual([`torwatch: 1 of 2 relay lists could not be fetched (see above); without --relays, tor-relay and tor-exit use: ${https.url('/details')}, ${https.url('/torbulkexitlist')}`]);
   });
 
   it('show without --relays reads the default lists from the cache (no network)', async () => {
@@ -183,12 +184,15 @@ describe('torwatch relays update | show | lookup', () => {
     const r = await runCli(['relays', 'show', '--json', '--relays-cache', cache.dir], { text: true });
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { sources: Record<string, unknown>[]; addresses: Record<string, number> };
-    expect(j.sources.map((s) => [s.format, s.relays, s.fromCache])).toEqual([['onionoo', 200, true], ['bulk-exit-list', 1746, true]]);
-    expect(j.sources[0]).toMatchObject({ time: '2026-11-23T07:00:00Z', timeFrom: 'published', roles: { exit: 200 } });
-    expect(j.sources[1]).toMatchObject({ time: '2026-11-23T07:05:00Z', timeFrom: 'fetched', ipv4: 1127, ipv6: 619 });
-    const empty = await runCli(['relays', 'show', '--relays-cache', tempDir()], { text: true });
-    expect(empty.code).toBe(2);
-    expect(human(empty.stderr)[0]).toMatch(/no relay set: give --relays, or run 'torwatch relays update' first/);
+    const onionoo = j.sources.find((s) => s.format === 'onionoo')!;
+    const bulk = j.sources.find((s) => s.format === 'bulk-exit-list')!;
+    expect(j.sources.map((s) => [s.format, s.relays, s.fromCache]).sort()).toEqual([['bulk-exit-list', 1746, true], ['onionoo', 200, true]]);
+    expect(onionoo).toMatchObject({ time: '2026-11-23T07:00:00Z', timeFrom: 'published', roles: { exit: 200 } });
+    expect(bulk).toMatchObject({ time: '2026-11-23T07:05:00Z', timeFrom: 'fetched', ipv4: 1127, ipv6: 619 });
+    // An empty cache: the snapshot torwatch ships (test/e2e/builtin-relays.test.ts has the details).
+    const empty = await runCli(['relays', 'show', '--json', '--relays-cache', tempDir()], { text: true });
+    expect(empty.code, empty.stderr).toBe(0);
+    expect((JSON.parse(empty.stdout) as { sources: { builtin?: boolean }[] }).sources.map((s) => s.builtin)).toEqual([true]);
   });
 
   it('show: counts by role, family and source, with ages', async () => {

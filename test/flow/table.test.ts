@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Frame } from '../../src/capture/frame.js';
 import { Packet, TcpFlag } from '../../src/decode/packet.js';
-import { TcpState, type Flow } from '../../src/flow/flow.js';
+import { Initiator, TcpState, type Flow } from '../../src/flow/flow.js';
 import { DEFAULT_TIMEOUTS, FlowTable, type FlowEndReason } from '../../src/flow/table.js';
 import { parseIp } from '../../src/util/ip.js';
 
@@ -54,10 +54,24 @@ describe('flow table', () => {
     expect([f.aPort, f.bPort, f.a3 >>> 24]).toEqual([40000, 9001, 10]);
   });
 
-  it('without a handshake, the first packet sender is the initiator', () => {
+  it('without a handshake, the end on a likely server port is the responder (Zeek\'s flip); else the first packet\'s sender', () => {
     const t = table();
+    // Mid-stream, the server's packet first: 9001 (Tor's ORPort) is a server port, 40000 is not.
     const f = t.lookup(pkt('198.51.100.5', 9001, '10.0.0.2', 40000, 6, TcpFlag.ACK | TcpFlag.PSH), 1000e3, home);
-    expect([f.aPort, f.bPort]).toEqual([9001, 40000]);
+    expect([f.aPort, f.bPort, f.initiator, t.dir]).toEqual([40000, 9001, Initiator.SERVER_PORT, 1]);
+    expect(t.lookup(pkt('10.0.0.2', 40000, '198.51.100.5', 9001, 6, TcpFlag.ACK), 1000e3, home)).toBe(f);
+    expect(t.dir).toBe(0);
+    // No port hint (two ephemeral ports, or two server ports): the first packet's sender.
+    const g = t.lookup(pkt('198.51.100.5', 40001, '10.0.0.2', 40002, 6, TcpFlag.ACK), 1000e3, home);
+    expect([g.aPort, g.initiator, t.dir]).toEqual([40001, Initiator.FIRST_PACKET, 0]);
+    const h = t.lookup(pkt('198.51.100.5', 443, '10.0.0.2', 8080, 6, TcpFlag.ACK), 1000e3, home);
+    expect([h.aPort, h.initiator]).toEqual([443, Initiator.FIRST_PACKET]);
+    // UDP: a DNS answer seen first makes the resolver the responder.
+    const u = t.lookup(pkt('192.0.2.53', 53, '10.0.0.2', 51000, 17), 1000e3, home);
+    expect([u.aPort, u.bPort, u.initiator]).toEqual([51000, 53, Initiator.SERVER_PORT]);
+    // A SYN or a SYN-ACK says it outright, whatever the ports.
+    const s = t.lookup(pkt('10.0.0.3', 443, '198.51.100.5', 50000, 6, TcpFlag.SYN), 1000e3, home);
+    expect([s.aPort, s.initiator]).toEqual([443, Initiator.SYN]);
   });
 
   it('keeps IPv6 flows apart from IPv4 ones with equal low words, and matches all four words', () => {

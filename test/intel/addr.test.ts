@@ -1,12 +1,19 @@
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { parseAddress, parseAddressOrCidr, parseHostPort, parseIpv4, parseIpv6, parseTorTime } from '../../src/intel/addr.js';
-import { parseIp } from '../../src/util/ip.js';
+import { parseTorTime } from '../../src/intel/addr.js';
+import { parseAddress, parseAddressOrCidr, parseHostPort, parseIpv4, parseIpv6 } from '../../src/util/ip.js';
+
+/** ipaddr.js as the independent oracle: an address's four words. */
+function oracle(s: string): number[] {
+  const b = ipaddr.parse(s).toByteArray();
+  if (b.length === 4) return [0, 0, 0, ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0];
+  return [0, 1, 2, 3].map((i) => ((b[4 * i] << 24) | (b[4 * i + 1] << 16) | (b[4 * i + 2] << 8) | b[4 * i + 3]) >>> 0);
+}
 
 describe('address parsing for relay lists', () => {
   it('IPv4 fast path agrees with ipaddr.js on valid and invalid dotted quads', () => {
     for (const s of ['0.0.0.0', '255.255.255.255', '192.0.2.1', '10.1.2.3', '198.51.100.200']) {
-      expect(parseIpv4(s)).toBe(parseIp(s)!.words[3]);
+      expect(parseIpv4(s)).toBe(oracle(s)[3]);
     }
     for (const s of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1..2.3', '', ' 1.2.3.4', '1.2.3.4 ', 'a.b.c.d', '1.2.3.-4']) {
       expect(parseIpv4(s), s).toBe(-1);
@@ -30,7 +37,7 @@ describe('address parsing for relay lists', () => {
     for (let i = 0; i < 500; i++) {
       const parts = Array.from({ length: 8 }, () => (rnd() % 3 === 0 ? 0 : rnd()));
       const text = ipaddr.fromByteArray(parts.flatMap((p) => [p >>> 8, p & 255])).toString();
-      expect(parseIpv6(text), text).toEqual(parseIp(text)!.words);
+      expect(parseIpv6(text), text).toEqual(oracle(text));
     }
   });
 
@@ -46,7 +53,7 @@ describe('address parsing for relay lists', () => {
     expect(parseAddressOrCidr('192.0.2.77/24')).toMatchObject({ words: [0, 0, 0, 0xc0000200], prefix: 24 });
     expect(parseAddressOrCidr('2001:db8:1:2::/32')).toMatchObject({ words: [0x20010db8, 0, 0, 0], prefix: 32 });
     expect(parseAddressOrCidr('10.0.0.0/33')).toMatch(/invalid prefix/);
-    expect(parseAddressOrCidr('nope')).toMatch(/not an IPv4\/IPv6 address or CIDR/);
+    expect(parseAddressOrCidr('nope')).toBe("'nope' is not an IPv4 or IPv6 address or CIDR");
     expect(parseAddress('::ffff:1.2.3.4')?.version).toBe(6);
   });
 

@@ -241,7 +241,7 @@ describe('malformed relay lists: one clear error naming the file, the line and w
     expect(await loadError(tempFile('c', 'network-status-version 3\nr ' + rOk.slice(2)))).toMatch(/no 'valid-after' line/);
     expect(await loadError(tempFile('c', 'network-status-version 3\nvalid-after 2026-13-01 00:00:00\n'))).toMatch(/line 2: valid-after: '2026-13-01 00:00:00' is not/);
     expect(await loadError(tempFile('c', 'network-status-version 2\n'))).toMatch(/line 1: network-status-version '2' is not supported/);
-    expect(await loadError(tempFile('c', '@type server-descriptor 1.0\nrouter x 1.2.3.4 9001 0 0\n'))).toMatch(/line 1: @type server-descriptor is not a relay list/);
+    expect(await loadError(tempFile('c', '@type server-descriptor 1.0\nrouter x 1.2.3.4 9001 0 0\n'))).toMatch(/: not a relay list torwatch knows \(.*\); it starts with '@type server-descriptor 1\.0'$/);
   });
 
   it('a consensus cut short is read with a warning', async () => {
@@ -267,7 +267,7 @@ describe('malformed relay lists: one clear error naming the file, the line and w
 
   it('address lists: the first bad line is named', async () => {
     const f = tempFile('torbulkexitlist', '# exits\n192.0.2.1\n\n2001:db8::1 # a comment\n198.51.100.0/24\nnot-an-address\n');
-    expect(await loadError(f)).toBe(`${f}: line 6: 'not-an-address' is not an IPv4/IPv6 address or CIDR`);
+    expect(await loadError(f)).toBe(`${f}: line 6: 'not-an-address' is not an IPv4 or IPv6 address or CIDR`);
     expect(await loadError(tempFile('l.json', '["192.0.2.1", 7]'))).toMatch(/\[1\]: 7 is not an address string/);
     expect(await loadError(tempFile('orports.txt', '192.0.2.1:9001\n192.0.2.2:99999\n'))).toMatch(/line 2: '192\.0\.2\.2:99999': '99999' in '192\.0\.2\.2:99999' is not a port/);
   });
@@ -281,7 +281,7 @@ describe('malformed relay lists: one clear error naming the file, the line and w
   it('CSV: field counts, quotes and addresses', async () => {
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.1\n'))).toMatch(/line 2: 2 fields, the header has 3/);
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.1,"9001\n'))).toMatch(/line 2: unterminated quoted CSV field/);
-    expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.x,9001\n'))).toMatch(/line 2: '192\.0\.2\.x' \(column ipaddr\) is not an IPv4\/IPv6 address/);
+    expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,192.0.2.x,9001\n'))).toMatch(/line 2: '192\.0\.2\.x' is not an IPv4 or IPv6 address \(column ipaddr\)/);
     expect(await loadError(tempFile('r.csv', 'fingerprint,ipaddr,port\nAAAA,192.0.2.1,9001\n'))).toMatch(/line 2: fingerprint 'AAAA' is not 40 hex digits/);
   });
 

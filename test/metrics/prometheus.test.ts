@@ -64,12 +64,13 @@ describe('--metrics address', () => {
     expect(formatListenAddress({ host: '::1', port: 9464 })).toBe('[::1]:9464');
   });
 
-  it('refuses host names, unbracketed IPv6, shorthand IPv4 and bad ports, saying why', () => {
-    expect(parseListenAddress('localhost:9464')).toMatch(/host names are not accepted/);
+  it('takes localhost as 127.0.0.1 (RFC 6761), refuses other host names, unbracketed IPv6, shorthand IPv4 and bad ports, saying why', () => {
+    expect(parseListenAddress('localhost:9464')).toEqual({ host: '127.0.0.1', port: 9464, loopback: true });
+    expect(parseListenAddress('sensor.example:9464')).toMatch(/is a host name: give an IP address/);
     expect(parseListenAddress('::1:9464')).toMatch(/brackets/);
-    expect(parseListenAddress('127.1:9464')).toMatch(/not an IPv4 address/);
+    expect(parseListenAddress('127.1:9464')).toMatch(/not an IPv4 or IPv6 address/);
     expect(parseListenAddress('127.0.0.1:65536')).toMatch(/not a port number/);
     expect(parseListenAddress('[::1]9464')).toMatch(/not \[IPv6\]:port/);
-    expect(parseListenAddress('[nope]:1')).toMatch(/not an IPv6 address/);
+    expect(parseListenAddress('[nope]:1')).toMatch(/not an IPv4 or IPv6 address: brackets hold an IPv6 address/);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertingCapture } from '../support/alert-capture.js';
-import { ROOT, runCli } from '../support/run-cli.js';
+import { NO_RELAYS, ROOT, runCli } from '../support/run-cli.js';
 
 const BIN = join(ROOT, 'bin', 'torwatch.js');
 const dirs: string[] = [];
@@ -55,7 +55,7 @@ describe('file output', () => {
     const dir = tmp();
     const out = join(dir, 'alerts.ndjson');
     const cap = alertingCapture({ flows: 900 });
-    const child = spawn(process.execPath, [BIN, 'replay', '--rate-limit', '0', '-o', out, '-o', join(dir, 'all.ndjson'), '-'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'replay', ...NO_RELAYS, '--rate-limit', '0', '-o', out, '-o', join(dir, 'all.ndjson'), '-'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertingCapture } from '../support/alert-capture.js';
 import { freePort, makeCerts, readFields, readLines, Rsyslog, SyslogNg, type InputSpec } from '../support/receivers.js';
-import { ROOT } from '../support/run-cli.js';
+import { NO_RELAYS, ROOT } from '../support/run-cli.js';
 
 const BIN = join(ROOT, 'bin', 'torwatch.js');
 const FLOWS = 3000;
@@ -64,7 +64,7 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
     ? `syslog+tcp://127.0.0.1:${port}?spool-dir=${dir}/spool${extra}`
     : `syslog+tls://localhost:${port}?ca=${certs!.ca}&cert=${certs!.clientCert}&key=${certs!.clientKey}&spool-dir=${dir}/spool${extra}`;
   const cap = alertingCapture({ flows: FLOWS, spacingUs: 2000 });
-  const child = spawn(process.execPath, [BIN, 'replay', '--rate-limit', '0', '-o', fileOut, '-o', url, '-'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'replay', ...NO_RELAYS, '--rate-limit', '0', '-o', fileOut, '-o', url, '-'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));

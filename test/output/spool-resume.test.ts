@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertingCapture } from '../support/alert-capture.js';
 import { freePort, readFields, readLines, Rsyslog, waitLines } from '../support/receivers.js';
-import { PCAPS, ROOT, runCli } from '../support/run-cli.js';
+import { NO_RELAYS, PCAPS, ROOT, runCli } from '../support/run-cli.js';
 
 const BIN = join(ROOT, 'bin', 'torwatch.js');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -34,9 +34,10 @@ describe('spool across runs (rsyslog over TCP)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('receiver down for a whole run: the run ends after the drain timeout, the alerts stay in the spool, exit 0', async () => {
+  it('receiver down for a whole run: the run ends after the drain timeout, the alerts stay in the spool, one line says so, exit 3', async () => {
     const r = await runCli(['replay', '-o', join(dir, 'run1.ndjson'), '-o', url('&drain-timeout=1'), join(PCAPS, 'tor-port-mix.pcap')], { text: true });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`torwatch: ${url('&drain-timeout=1')}: 0 of 4 alerts delivered; 4 wait in its spool for the next run with this output\n`);
     expect(r.stderr).toMatch(/cannot reach the receiver; spooling to disk/);
     expect(r.stderr).toMatch(/stay in the spool and are sent first at the next start/);
     const summary = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"run summary"'))!) as { summary: { outputs: Record<string, number>[] } };
@@ -61,7 +62,7 @@ describe('spool across runs (rsyslog over TCP)', () => {
     const before = readFields(rx.fields('tcp')).length;
     const cap = alertingCapture({ flows: 400, startSec: 1_763_900_000 });
     const fileOut = join(dir, 'run3.ndjson');
-    const child = spawn(process.execPath, [BIN, 'replay', '--rate-limit', '0', '-o', fileOut, '-o', url(), '-'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'replay', ...NO_RELAYS, '--rate-limit', '0', '-o', fileOut, '-o', url(), '-'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
     const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     child.stdin.write(cap.header);
     for (let i = 0; i < 20; i++) {
@@ -90,7 +91,7 @@ describe('spool across runs (rsyslog over TCP)', () => {
     const before = readFields(rx.fields('tcp')).length;
     const cap = alertingCapture({ flows: 1000, startSec: 1_763_950_000 });
     const fileOut = join(dir, 'run4.ndjson');
-    const child = spawn(process.execPath, [BIN, 'replay', '--rate-limit', '0', '-o', fileOut, '-o', url(), '-'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'replay', ...NO_RELAYS, '--rate-limit', '0', '-o', fileOut, '-o', url(), '-'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
@@ -117,7 +118,9 @@ describe('spool across runs (rsyslog over TCP)', () => {
     const cap = join(dir, 'many.pcap');
     writeFileSync(cap, alertingCapture({ flows: 300, startSec: 1_764_000_000 }).bytes);
     const r = await runCli(['replay', '--rate-limit', '0', '-o', '/dev/null', '-o', `syslog+tcp://127.0.0.1:${port}?spool-dir=${join(dir, 'spool-small')}&spool-size=256k&drain-timeout=0.5`, cap], { text: true });
-    expect(r.code, r.stderr).toBe(0);
+    // Alerts dropped and others undelivered: exit 3, with the line that says both.
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^torwatch: syslog\+tcp:.*: 0 of 300 alerts delivered; \d+ wait in its spool for the next run with this output; \d+ dropped \(spool full\)$/m);
     const summary = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"run summary"'))!) as { summary: { outputs: Record<string, number>[] } };
     const o = summary.summary.outputs[1];
     expect(o.dropped).toBeGreaterThan(0);

@@ -15,7 +15,7 @@ describe('parseTarget', () => {
   });
 
   it('syslog URLs: default ports, IPv6 literals, per-output parameters over the defaults', () => {
-    expect(parseTarget('syslog+udp://10.0.0.1', D)).toMatchObject({ kind: 'udp', host: '10.0.0.1', port: 514, maxSize: 8192, syslog: { facility: 16, format: 'rfc5424', bom: true } });
+    expect(parseTarget('syslog+udp://10.0.0.1', D)).toMatchObject({ kind: 'udp', host: '10.0.0.1', port: 514, maxSize: 8192, syslog: { facility: 16, format: 'rfc5424', bom: false } });
     expect(parseTarget('syslog+tcp://[2001:db8::5]:1514?framing=lf&facility=local3&app-name=tw', D)).toMatchObject({ kind: 'tcp', host: '2001:db8::5', port: 1514, stream: { framing: 'lf', spoolDir: '/var/spool/tw/tcp-2001_db8__5-1514', resendMs: 10_000 }, syslog: { facility: 19, appName: 'tw' } });
     expect(parseTarget('syslog+tls://collector.example?ca=/etc/ca.pem&servername=siem', D)).toMatchObject({ kind: 'tls', port: 6514, ca: '/etc/ca.pem', servername: 'siem', verify: true, stream: { framing: 'octet-counting' } });
     expect(parseTarget('syslog:///dev/log?format=rfc3164', D)).toMatchObject({ kind: 'unix', path: '/dev/log', syslog: { format: 'rfc3164' } });

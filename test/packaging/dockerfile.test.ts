@@ -85,7 +85,7 @@ describe.skipIf(unavailable !== undefined)("the runtime stage's privilege model,
     // COPY --from=build ... /opt/torwatch: the same directories the runtime stage copies.
     const opt = join(tmp, 'opt/torwatch');
     mkdirSync(opt, { recursive: true });
-    for (const d of ['package.json', 'bin', 'dist', 'native', 'node_modules']) cpSync(join(ROOT, d), join(opt, d), { recursive: true, verbatimSymlinks: true });
+    for (const d of ['package.json', 'bin', 'dist', 'data', 'native', 'node_modules']) cpSync(join(ROOT, d), join(opt, d), { recursive: true, verbatimSymlinks: true });
     // RUN setcap ... /usr/local/bin/node: the capability line from the Dockerfile, on a copy of node.
     const setcap = /setcap (\S+) \/usr\/local\/bin\/node/.exec(runtime.lines.join('\n'));
     expect(setcap?.[1]).toBe('cap_net_raw+ep');

@@ -36,14 +36,17 @@ describe('report on alerts from the regression captures', () => {
     // One run per capture (several are the same traffic re-encoded; one run would see their flows once).
     // Only tor-port-private: its expected alerts need no relay list, and all share one risk level.
     for (const f of caps) expect((await runCli(['replay', '--rules', 'tor-port-private', '-o', out, join(PCAPS, f)], { text: true })).code).toBe(0);
-    const want = new Map<string, { count: number; first: string; last: string; ports: Set<number> }>();
+    // The same traffic re-encoded (pcap, pcapng, nanosecond, big-endian) is the same connections:
+    // the report counts distinct Community ID + flow start, and every alert.
+    const want = new Map<string, { count: number; conns: Set<string>; first: string; last: string; ports: Set<number> }>();
     for (const f of caps) {
       for (const line of readFileSync(join(PCAPS, 'expected', `${f}.alerts.ndjson`), 'utf8').split('\n').filter((l) => l)) {
         const e = JSON.parse(line) as Record<string, string | number>;
         if (e['rule.id'] !== 'tor-port-private') continue;
         const k = `${e['source.ip']}>${e['destination.ip']}`;
-        const w = want.get(k) ?? { count: 0, first: String(e['@timestamp']), last: String(e['@timestamp']), ports: new Set<number>() };
+        const w = want.get(k) ?? { count: 0, conns: new Set<string>(), first: String(e['@timestamp']), last: String(e['@timestamp']), ports: new Set<number>() };
         w.count++;
+        w.conns.add(`${e['network.community_id']}@${new Date(String(e['@timestamp'])).getTime()}${String(e['@timestamp']).replace(/^.*\.(\d{3})(\d*?)0*Z$/, '$2')}`);
         const t = String(e['@timestamp']);
         if (new Date(t) < new Date(w.first)) w.first = t;
         if (new Date(t) > new Date(w.last)) w.last = t;
@@ -56,14 +59,15 @@ describe('report on alerts from the regression captures', () => {
     expect(json.hosts.map((h) => `${h.host}>${h.remote}`).sort()).toEqual([...want.keys()].sort());
     for (const h of json.hosts) {
       const w = want.get(`${h.host}>${h.remote}`)!;
-      expect(h.count, `${h.host}>${h.remote}`).toBe(w.count);
+      expect(h.connections, `${h.host}>${h.remote}`).toBe(w.conns.size);
+      expect(h.alerts, `${h.host}>${h.remote}`).toBe(w.count);
       expect(new Date(h.firstSeen).getTime()).toBe(new Date(w.first).getTime());
       expect(new Date(h.lastSeen).getTime()).toBe(new Date(w.last).getTime());
       expect(h.ports).toEqual([...w.ports].sort((a, b) => a - b));
       expect(h).toMatchObject({ direction: 'outbound', riskLevel: 'MEDIUM', risk: 47, rules: ['tor-port-private'] });
     }
     // All the same risk: ordered by count.
-    expect(json.hosts.map((h) => h.count)).toEqual([...json.hosts.map((h) => h.count)].sort((a, b) => b - a));
+    expect(json.hosts.map((h) => h.connections)).toEqual([...json.hosts.map((h) => h.connections)].sort((a, b) => b - a));
   }, 120_000);
 });
 
@@ -143,16 +147,16 @@ describe('report on crafted alerts', () => {
     writeFileSync(file, lines.join('\n') + '\n');
   });
 
-  it('orders hosts by risk, then count, then first seen; the inbound host is the destination', async () => {
+  it('orders hosts by risk, then connections, then first seen; the inbound host is the destination', async () => {
     const { code, json } = await report([file]);
     expect(code).toBe(0);
-    expect(json.hosts[0]).toMatchObject({ riskLevel: 'CRITICAL', host: '10.0.0.5', remote: '203.0.113.9', direction: 'outbound', count: 1 });
+    expect(json.hosts[0]).toMatchObject({ riskLevel: 'CRITICAL', host: '10.0.0.5', remote: '203.0.113.9', direction: 'outbound', connections: 1, alerts: 1 });
     // HIGH: count 2 first, then count 1 by first seen (10.1.0.x at +201.., 10.2.0.x at +301..).
     expect(json.hosts.filter((h) => h.riskLevel === 'HIGH').map((h) => h.host)).toEqual(['10.0.0.6', ...[1, 2, 3, 4, 5, 6, 7].map((i) => `10.1.0.${i}`), '10.2.0.1', '10.2.0.2']);
     const exit6 = json.hosts.find((h) => h.host === '10.0.0.6')!;
-    expect(exit6).toMatchObject({ count: 2, ports: [443, 9001], riskLevel: 'HIGH', firstSeen: '2025-11-23T04:00:10.000000Z', lastSeen: '2025-11-23T04:00:20.000000Z' });
+    expect(exit6).toMatchObject({ connections: 2, alerts: 2, ports: [443, 9001], riskLevel: 'HIGH', firstSeen: '2025-11-23T04:00:10.000000Z', lastSeen: '2025-11-23T04:00:20.000000Z' });
     const mediums = json.hosts.filter((h) => h.riskLevel === 'MEDIUM');
-    expect(mediums.map((h) => [h.host, h.count])).toEqual([['10.0.0.8', 3], ['10.0.0.9', 1]]);
+    expect(mediums.map((h) => [h.host, h.connections])).toEqual([['10.0.0.8', 3], ['10.0.0.9', 1]]);
     const low = json.hosts.at(-1)!;
     expect(low).toMatchObject({ riskLevel: 'LOW', host: '10.0.0.7', remote: '203.0.113.9', direction: 'inbound', ports: [22] });
   });
@@ -169,8 +173,8 @@ describe('report on crafted alerts', () => {
   it('prints tables on a terminal-style run (no --json)', async () => {
     const r = await runCli(['report', file], { text: true });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^RISK +HOST +DIRECTION +REMOTE +COUNT +FIRST SEEN +LAST SEEN +PORTS +RULES$/m);
-    expect(r.stdout).toMatch(/^CRITICAL +10\.0\.0\.5 +outbound +203\.0\.113\.9 +1 +2025-11-23T04:00:50Z/m);
+    expect(r.stdout).toMatch(/^RISK +HOST +DIRECTION +REMOTE +CONNS +ALERTS +FIRST SEEN +LAST SEEN +PORTS +RULES$/m);
+    expect(r.stdout).toMatch(/^CRITICAL +10\.0\.0\.5 +outbound +203\.0\.113\.9 +1 +1 +2025-11-23T04:00:50Z/m);
     expect(r.stdout).toMatch(/^JA3 +e7d705a3286e19ea42f587b344ee6865 +7 +7 +10\.1\.0\.1, 10\.1\.0\.2, 10\.1\.0\.3, 10\.1\.0\.4, 10\.1\.0\.5$/m);
     expect(r.stdout).toMatch(/^www\.abcdex\.com +3 +3 /m);
   });
@@ -226,5 +230,35 @@ describe('report on bad input', () => {
     const r = await report(['--lenient', mixed]);
     expect(r.code).toBe(0);
     expect(r.json.inputs).toMatchObject({ alerts: 1, skipped: 1 });
+  });
+});
+
+// ---- issue 15 point 7: connections and hosts, not alerts ----
+
+describe('report counts connections and hosts', () => {
+  it('one Tor connection with three alerts (tor-port-private, tor-relay, tor-link-fingerprint) is one connection', async () => {
+    const out = join(dir, 'private-net.ndjson');
+    const r = await runCli(['replay', '--suppress-window', '0', '--relays', join(PCAPS, 'tor-private-net.consensus'), '-o', out, join(PCAPS, 'tor-private-net.pcap')], { text: true });
+    expect(r.code, r.stderr).toBe(0);
+    const alerts = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: { id: string }; source: { ip: string }; destination: { ip: string }; network: { community_id: string; direction: string }; event: { start: string } });
+    // The correlation key, computed here from the alert file: Community ID + flow start.
+    const key = (a: (typeof alerts)[number]): string => `${a.network.community_id}@${a.event.start}`;
+    const oneFlow = alerts.filter((a) => a.source.ip === '10.1.1.10' && a.destination.ip === '198.51.100.11');
+    expect(oneFlow.map((a) => a.rule.id).sort()).toEqual(['tor-link-fingerprint', 'tor-port-private', 'tor-relay']);
+    expect(new Set(oneFlow.map(key)).size).toBe(1);
+
+    const { json } = await report([out]);
+    const row = json.hosts.find((h) => h.host === '10.1.1.10' && h.remote === '198.51.100.11')!;
+    expect(row).toMatchObject({ connections: 1, alerts: 3, rules: ['tor-link-fingerprint', 'tor-port-private', 'tor-relay'] });
+    expect(json.totals).toMatchObject({ alerts: alerts.length, detections: alerts.length, summaries: 0, connections: new Set(alerts.map(key)).size });
+    const internal = new Set(alerts.map((a) => (a.network.direction === 'inbound' ? a.destination.ip : a.source.ip)));
+    expect(json.totals.internalHosts).toBe(internal.size);
+    expect(json.internalHosts.find((h) => h.host === '10.1.1.10')).toMatchObject({ connections: 2, alerts: 6, remotes: 2 });
+    const relayRule = json.rules.find((x) => x.rule === 'tor-relay')!;
+    expect(relayRule.connections).toBe(new Set(alerts.filter((a) => a.rule.id === 'tor-relay').map(key)).size);
+    // The table says connections first.
+    const text = await runCli(['report', out], { text: true });
+    expect(text.stdout).toMatch(new RegExp(`^${json.totals.connections} connection\\(s\\) from ${internal.size} internal host\\(s\\)`, 'm'));
+    expect(text.stdout).toMatch(/^HIGH +10\.1\.1\.10 +outbound +198\.51\.100\.11 +1 +3 /m);
   });
 });

@@ -64,7 +64,7 @@ describe.skipIf(!isRoot)('the alert file\'s disk fills up', () => {
     const full = join(mnt, 'alerts.ndjson');
     const elsewhere = join(tmp, 'alerts-elsewhere.ndjson');
     first = await runCli(['replay', '--suppress-window', '0', '--rate-limit', '0', '-o', full, '-o', elsewhere, scan], { timeoutMs: 60_000 });
-    expect(first.code, first.stderr.slice(0, 2000)).toBe(0);
+    expect(first.code, first.stderr.slice(0, 2000)).toBe(3);
     const [fo, eo] = summaryOf(first).outputs;
     const inFile = jsonLines(full);
     // Every line in the file is a whole alert; the counts say exactly what is there and what is not.
@@ -80,7 +80,7 @@ describe.skipIf(!isRoot)('the alert file\'s disk fills up', () => {
     const full = join(mnt, 'alerts.ndjson');
     const before = readFileSync(full);
     const r = await runCli(['replay', '--suppress-window', '0', '--rate-limit', '0', '-o', full, join(PCAPS, 'tor-port-mix.pcap')], { timeoutMs: 60_000 });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
     expect(readFileSync(full).equals(before)).toBe(true);
     expect(summaryOf(r).outputs[0]).toMatchObject({ written: 0, failed: 4 });
     expect(human(r)).toEqual([`torwatch: ${full}: 4 of 4 alerts could not be written (ENOSPC: no space left on device)`]);

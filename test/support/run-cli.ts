@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { ecsProblems } from './ecs-schema.js';
@@ -7,6 +10,20 @@ import { ROOT } from './paths.js';
 export { PCAPS, ROOT, SHARED } from './paths.js';
 
 const BIN = fileURLToPath(new URL('../../bin/torwatch.js', import.meta.url));
+
+/**
+ * The relay cache every CLI run sees unless a test names its own (--relays-cache, or env): an empty
+ * directory of this test process, so a run without --relays uses the built-in snapshot whatever the
+ * machine's ~/.cache holds, and nothing a test imports leaks into another file's runs.
+ */
+export const EMPTY_CACHE_HOME = mkdtempSync(join(tmpdir(), 'tw-cache-home-'));
+
+/**
+ * No relay set (`--relays none`), for tests that spawn torwatch themselves and time signals or a
+ * receiver's outage against its run: they are about outputs, and loading the built-in relay snapshot
+ * (about half a second) would shift their timing. Tests of relay matching leave it out.
+ */
+export const NO_RELAYS = ['--relays', 'none'];
 
 /**
  * Flags that turn aggregation off (suppression windows and the rate limit): one alert per flow and
@@ -27,7 +44,7 @@ export interface CliResult {
  * checked against the ECS field list here, so every test that produces alerts also validates them.
  */
 export async function runCli(args: string[], opts: { stdin?: Buffer | string; timeoutMs?: number; env?: NodeJS.ProcessEnv; /** stdout is not NDJSON (help, tables) */ text?: boolean } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, XDG_CACHE_HOME: EMPTY_CACHE_HOME, CACHE_DIRECTORY: '', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -69,6 +69,11 @@ function span(ms: number): string {
  */
 export function staleNote(m: RelayMatch, list: 'relay list' | 'exit list'): string {
   const when = iso(m.listTimeMs);
+  // The snapshot shipped with torwatch always says its date and age against the traffic (never fresh).
+  if (m.source.builtin) {
+    const days = Math.round(Math.abs(m.ageMs) / 86_400_000);
+    return ` [${list}: torwatch's built-in snapshot of ${new Date(m.listTimeMs).toISOString().slice(0, 10)}, ${days} day${days === 1 ? '' : 's'} ${m.ageMs >= 0 ? 'before' : 'after'} this traffic]`;
+  }
   if (m.early) return ` [${list} ${m.source.name}: consensus valid from ${when}, ${span(m.ageMs)} after this flow; used for flows shortly before it]`;
   if (!m.stale) return '';
   if (m.dated) return ` [${list} past valid-until: ${m.source.name}]`;
@@ -79,6 +84,8 @@ export function staleNote(m: RelayMatch, list: 'relay list' | 'exit list'): stri
   }
   return ` [${list} ${m.source.name} dated ${when} (${m.source.timeFrom}), ${span(m.ageMs)} ${dir} this flow]`;
 }
+
+/** How a relay is described in a message: "guard/exit 'moria1'". */
 
 export function relayLabel(m: RelayMatch): string {
   return roleNames(m.roles).join('/') + (m.nickname ? ` '${m.nickname}'` : '');
@@ -108,6 +115,8 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
   if (m.exitOnly) details.exit_address_only = true;
   if (m.validUntilMs !== undefined) details.snapshot_valid_until = iso(m.validUntilMs)!;
   if (m.source.fromCache) details.from_cache = true;
+  if (m.source.builtin) details.builtin_snapshot = true;
+  if (m.source.importedAtMs !== undefined) details.imported_at = iso(m.source.importedAtMs)!;
   if (m.alsoListedBy.length) details.also_listed_by = m.alsoListedBy;
   return {
     type: flow.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr',
@@ -115,7 +124,7 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
     field: side === 'a' ? 'source.ip' : 'destination.ip',
     port: port || undefined,
     provider: PROVIDER[m.source.format],
-    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.stale ? ', from a stale list' : m.early ? ', from the first consensus, just before its valid-after' : ''}`,
+    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.source.builtin ? `, from torwatch's built-in snapshot of ${iso(m.listTimeMs)!.slice(0, 10)}` : m.stale ? ', from a stale list' : m.early ? ', from the first consensus, just before its valid-after' : ''}`,
     // The match's own confidence on the STIX scale: High with the relay's port, Medium on the address.
     confidence: m.portMatch !== PortMatch.None ? 85 : 50,
     firstSeen: iso(m.firstSeenMs),

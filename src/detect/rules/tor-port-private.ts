@@ -1,5 +1,5 @@
 import { IpProto, type Packet } from '../../decode/packet.js';
-import type { Flow } from '../../flow/flow.js';
+import { Initiator, type Flow } from '../../flow/flow.js';
 import { CidrSet } from '../../util/cidr.js';
 import { ruleById, type RuleDef } from '../catalog.js';
 import type { DetectContext, Detector } from '../detector.js';
@@ -40,7 +40,10 @@ export class TorPortPrivateDetector implements Detector {
       tsSec: p.frame.tsSec,
       tsNsec: p.frame.tsNsec,
       packet: p.frame.index,
-      message: `${src} opened TCP to ${dst}:${flow.bPort}, a Tor ORPort/DirPort default, from a private address`,
+      message: flow.initiator === Initiator.SYN || flow.initiator === Initiator.SYN_ACK
+        ? `${src} opened TCP to ${dst}:${flow.bPort}, a Tor ORPort/DirPort default, from a private address`
+        // Caught mid-stream: who opened it is inferred (torwatch.flow.initiator_from says how).
+        : `${src} talked TCP to ${dst}:${flow.bPort}, a Tor ORPort/DirPort default, from a private address (handshake not seen; ${flow.initiator === Initiator.SERVER_PORT ? `${dst}:${flow.bPort} taken as the server by its port` : 'the first packet\'s sender taken as the client'})`,
       labels: { tor_port: flow.bPort === 9001 ? 'orport' : 'dirport' },
     });
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,16 @@ export interface CacheMeta {
   etag?: string;
   lastModified?: string;
   bytes: number;
+  /** `relays import`: the path the list was imported from, and when. */
+  importedFrom?: string;
+  importedAtMs?: number;
+  /** An imported plain list's role suffix (#exit, #guard, #relay), applied when it is read back. */
+  hint?: string;
+}
+
+/** Cache key of an imported list: by file name, so importing a newer copy of the same list replaces it. */
+export function importKey(fileName: string): string {
+  return `import:${fileName}`;
 }
 
 export interface CachedCopy {
@@ -74,6 +84,37 @@ export class RelayCache {
       rmSync(tmp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * Every entry's metadata (fetched URLs and imported lists), sorted by key: what `relays show` and a
+   * run without --relays use. Entries that cannot be read are left out (read() says the same).
+   */
+  list(): CacheMeta[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir).filter((n) => /^relays-[0-9a-f]{32}\.cache$/.test(n)).sort();
+    } catch {
+      return [];
+    }
+    const out: CacheMeta[] = [];
+    for (const n of names) {
+      let raw: Buffer;
+      try {
+        raw = readFileSync(join(this.dir, n));
+      } catch {
+        continue;
+      }
+      const nl = raw.indexOf(10);
+      if (nl < 0) continue;
+      try {
+        const meta = JSON.parse(raw.subarray(0, nl).toString('utf8')) as CacheMeta;
+        if (typeof meta.url === 'string' && this.path(meta.url).endsWith(n) && raw.length - nl - 1 === meta.bytes) out.push(meta);
+      } catch {
+        // a torn or foreign file: not an entry
+      }
+    }
+    return out.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
   }
 
   /** Record that a conditional request found the cached content still current. */

@@ -1,4 +1,3 @@
-import { InputError } from '../../util/errors.js';
 import { parseAddressOrCidr, parseHostPort } from '../addr.js';
 import { parseJson, readCsv } from '../text.js';
 import { parseBulkExitList } from './bulk-exit-list.js';
@@ -50,9 +49,10 @@ function head(text: string): { first: string; comments: string } {
 }
 
 /**
- * Detect the format and parse. Returns undefined when the text is not a relay list at all (the caller
- * decides: an error for a file named on the command line, a skip inside a directory). A text that is
- * recognised but malformed throws InputError.
+ * Detect the format and parse. Returns undefined when the text is not a relay list at all, judged by
+ * content (a README, a licence, another CollecTor document type, a JSON file without `relays`): the
+ * caller decides, an error for a file named on the command line, a skip inside a directory. A text
+ * that is recognised but malformed throws InputError.
  */
 export function parseRelayText(text: string, name: string, mtimeMs: number, hint: ListRole | undefined): ParsedSource | undefined {
   const { first, comments } = head(text);
@@ -65,7 +65,8 @@ export function parseRelayText(text: string, name: string, mtimeMs: number, hint
     const type = first.split(/\s+/)[1] ?? '';
     if (type === 'network-status-consensus-3' || type === 'network-status-microdesc-consensus-3') return parseConsensus(text, name);
     if (type === 'tordnsel') return parseTorDnsel(text, name, mtimeMs);
-    throw new InputError({ file: name, line: 1 }, `@type ${type} is not a relay list torwatch reads (consensus, microdesc consensus, tordnsel)`);
+    // Another CollecTor document (server descriptors, votes, bridge statuses...): not a relay list.
+    return undefined;
   }
   if (kw === 'network-status-version') return parseConsensus(text, name);
   if (kw === 'Downloaded' || kw === 'ExitNode') return parseTorDnsel(text, name, mtimeMs);
@@ -74,7 +75,9 @@ export function parseRelayText(text: string, name: string, mtimeMs: number, hint
     if (typeof doc === 'object' && doc !== null && 'relays' in doc) return parseOnionooDoc(doc, name, mtimeMs);
     return undefined;
   }
-  if (first.startsWith('[') && !/^\[[0-9a-fA-F:]+\](\/\d+)?$/.test(first)) {
+  // A JSON array ('[' then a string, ']' or the end of the line); '[2001:db8::1]:9001' is an address
+  // line, and anything else in brackets (a Markdown badge, an INI section) is no relay list.
+  if (first.startsWith('[') && /^\[\s*("|\]|$)/.test(first)) {
     const doc = parseJson(text, name);
     return Array.isArray(doc) ? parseIpJson(doc, name, mtimeMs, listRoleFor(name, hint)) : undefined;
   }

@@ -44,6 +44,8 @@ export interface LoadContext {
   ca?: string | Buffer;
   userAgent?: string;
   now?: () => number;
+  /** Told about each directory's files that were not relay lists (by content), for `relays show`. */
+  onSkipped?: (dir: string, files: string[]) => void;
 }
 
 /** Load every source named by one `--relays` value. */
@@ -58,13 +60,22 @@ export async function loadRelaySpec(spec: string, ctx: LoadContext): Promise<Par
     throw new InputError({ file: s.target }, code === 'ENOENT' ? 'relay list not found' : `cannot read relay list (${code ?? (err as Error).message})`);
   }
   if (st.isDirectory()) return loadDirectory(s, ctx);
-  const parsed = parseRelayText(readText(s.target, st.size), s.target, st.mtimeMs, s.hint);
-  if (!parsed) throw new InputError({ file: s.target }, 'not a relay list torwatch knows (consensus, microdesc consensus, Onionoo details, TorDNSEL exit list, bulk exit list, relay CSV, address list)');
+  const text = readText(s.target, st.size);
+  const parsed = parseRelayText(text, s.target, st.mtimeMs, s.hint);
+  if (!parsed) throw new InputError({ file: s.target }, `not a relay list torwatch knows (consensus, microdesc consensus, Onionoo details, TorDNSEL exit list, bulk exit list, relay CSV, address list)${firstLineNote(text)}`);
   logWarnings(parsed, ctx.log);
   return [parsed];
 }
 
-function readText(file: string, size: number): string {
+/** "; it starts with '…'" (cut, printable), so the user sees what the file is instead. */
+export function firstLineNote(text: string): string {
+  const line = text.replace(/^\uFEFF/, '').split('\n', 1)[0].trim();
+  if (!line) return '';
+  const shown = line.replace(/[^\x20-\x7e]/g, '?');
+  return `; it starts with '${shown.length > 60 ? shown.slice(0, 59) + '…' : shown}'`;
+}
+
+export function readText(file: string, size: number): string {
   if (size > MAX_LIST_BYTES) throw new InputError({ file }, `${size} bytes is more than a relay list can be (cap ${MAX_LIST_BYTES})`);
   let buf: Buffer;
   try {
@@ -76,7 +87,7 @@ function readText(file: string, size: number): string {
 }
 
 /** Bytes -> text; gzip-compressed lists (CollecTor, saved downloads) are inflated first. */
-function decode(buf: Buffer, file: string, maxBytes = MAX_LIST_BYTES): string {
+export function decode(buf: Buffer, file: string, maxBytes = MAX_LIST_BYTES): string {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = gunzipSync(buf, { maxOutputLength: maxBytes });
@@ -87,7 +98,8 @@ function decode(buf: Buffer, file: string, maxBytes = MAX_LIST_BYTES): string {
   return buf.toString('utf8');
 }
 
-function loadDirectory(s: RelaySpec, ctx: LoadContext): ParsedSource[] {
+/** Every file under a directory (recursively, hidden ones left out), sorted, within the caps. */
+export function relayFilesUnder(top: string): string[] {
   const files: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > MAX_DIR_DEPTH) return;
@@ -104,12 +116,17 @@ function loadDirectory(s: RelaySpec, ctx: LoadContext): ParsedSource[] {
       if (!st) continue;
       if (st.isDirectory()) walk(p, depth + 1);
       else if (st.isFile()) {
-        if (files.length >= MAX_DIR_FILES) throw new InputError({ file: s.target }, `more than ${MAX_DIR_FILES} files under this directory`);
+        if (files.length >= MAX_DIR_FILES) throw new InputError({ file: top }, `more than ${MAX_DIR_FILES} files under this directory`);
         files.push(p);
       }
     }
   };
-  walk(s.target, 0);
+  walk(top, 0);
+  return files;
+}
+
+function loadDirectory(s: RelaySpec, ctx: LoadContext): ParsedSource[] {
+  const files = relayFilesUnder(s.target);
   const out: ParsedSource[] = [];
   const skipped: string[] = [];
   for (const f of files) {
@@ -122,7 +139,12 @@ function loadDirectory(s: RelaySpec, ctx: LoadContext): ParsedSource[] {
     logWarnings(parsed, ctx.log);
     out.push(parsed);
   }
-  if (skipped.length) ctx.log.info({ dir: s.target, skipped: skipped.slice(0, 20), count: skipped.length }, 'files that are not relay lists were skipped');
+  // A CollecTor tree or a downloaded repository holds READMEs, licences and other documents: skipped
+  // by content, counted and named (the log line, and `relays show`).
+  if (skipped.length) {
+    ctx.log.info({ dir: s.target, skipped: skipped.slice(0, 20), count: skipped.length }, 'files that are not relay lists were skipped');
+    ctx.onSkipped?.(s.target, skipped);
+  }
   if (out.length === 0) throw new InputError({ file: s.target }, 'no relay lists in this directory');
   return out;
 }

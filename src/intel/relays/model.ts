@@ -128,6 +128,10 @@ export interface SourceInfo {
   url?: string;
   fetchedAtMs?: number;
   fromCache?: boolean;
+  /** The snapshot torwatch ships (builtin.ts), used when nothing else was given or cached. */
+  builtin?: boolean;
+  /** Installed by `torwatch relays import`: when (the name is the path it was imported from). */
+  importedAtMs?: number;
   relays: number;
   v4: number;
   v6: number;

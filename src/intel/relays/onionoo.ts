@@ -2,6 +2,7 @@ import { InputError } from '../../util/errors.js';
 import { parseAddress, parseHostPort, parseTorTime } from '../addr.js';
 import { parseJson } from '../text.js';
 import { flagBits, normalizeFingerprint, parsedSource, Role, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
+import { notAddress } from '../../util/ip.js';
 
 /**
  * Onionoo details documents (https://metrics.torproject.org/onionoo.html, "details"): a JSON object
@@ -76,7 +77,7 @@ function relay(raw: unknown, path: string, bad: Bad): ParsedRelay {
   if (summary) {
     strList(o, 'a', path, bad).forEach((s, i) => {
       const ip = parseAddress(s.startsWith('[') ? s.slice(1, -1) : s);
-      if (!ip) throw bad(`${path}.a[${i}]`, `'${s}' is not an IPv4/IPv6 address`);
+      if (!ip) throw bad(`${path}.a[${i}]`, notAddress(s));
       addresses.push({ version: ip.version, words: ip.words, prefix: ip.version === 4 ? 32 : 128, orPort: 0, dirPort: 0 });
     });
   } else {
@@ -101,7 +102,7 @@ function relay(raw: unknown, path: string, bad: Bad): ParsedRelay {
   const exits = strList(o, 'exit_addresses', path, bad);
   exits.forEach((s, i) => {
     const ip = parseAddress(s);
-    if (!ip) throw bad(`${path}.exit_addresses[${i}]`, `'${s}' is not an IPv4/IPv6 address`);
+    if (!ip) throw bad(`${path}.exit_addresses[${i}]`, notAddress(s));
     const a: RelayAddress = { version: ip.version, words: ip.words, prefix: ip.version === 4 ? 32 : 128, orPort: 0, dirPort: 0, exitOnly: true };
     if (!addresses.some((x) => key(x) === key(a))) addresses.push(a);
   });

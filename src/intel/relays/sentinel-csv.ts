@@ -3,6 +3,7 @@ import { parseAddress, parseHostPort, parsePort, parseTorTime } from '../addr.js
 import { cellAt, checkFieldCount, headerIndex, readCsv } from '../text.js';
 import { listRoleBits, type ListRole } from './ip-list.js';
 import { flagBits, normalizeFingerprint, parsedSource, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
+import { notAddress } from '../../util/ip.js';
 
 /**
  * Relay lists as CSV with a header row, columns found by name (case-insensitive):
@@ -96,7 +97,7 @@ export function parseRelayCsv(text: string, file: string, mtimeMs: number, role:
       const ipText = cellAt(f, ai);
       if (!ipText) continue;
       const ip = parseAddress(ipText.charCodeAt(0) === 91 && ipText.endsWith(']') ? ipText.slice(1, -1) : ipText);
-      if (!ip) throw bad(line, `'${ipText}' (column ${header[ai].trim()}) is not an IPv4/IPv6 address`);
+      if (!ip) throw bad(line, `${notAddress(ipText)} (column ${header[ai].trim()})`);
       const portText = cellAt(f, pi);
       const port = portText ? parsePort(portText) : 0;
       if (port < 0) throw bad(line, `'${portText}' (column ${header[pi].trim()}) is not a port`);

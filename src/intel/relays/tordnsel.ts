@@ -2,6 +2,7 @@ import { InputError } from '../../util/errors.js';
 import { parseAddress, parseTorTime } from '../addr.js';
 import { LineReader } from '../text.js';
 import { Flag, normalizeFingerprint, parsedSource, Role, type ParsedRelay, type ParsedSource } from './model.js';
+import { notAddress } from '../../util/ip.js';
 
 /**
  * TorDNSEL exit lists (CollecTor "exit-lists", https://check.torproject.org/exit-addresses):
@@ -59,7 +60,7 @@ export function parseTorDnsel(text: string, file: string, mtimeMs: number): Pars
         const sp2 = rest.indexOf(' ');
         const ipText = sp2 < 0 ? rest : rest.slice(0, sp2);
         const ip = parseAddress(ipText);
-        if (!ip) throw err(`ExitAddress: '${ipText}' is not an IPv4/IPv6 address`);
+        if (!ip) throw err(`ExitAddress: ${notAddress(ipText)}`);
         const seen = sp2 < 0 ? undefined : time(rest.slice(sp2 + 1), kw);
         cur.addresses.push({ version: ip.version, words: ip.words, prefix: ip.version === 4 ? 32 : 128, orPort: 0, dirPort: 0, exitOnly: true, seenMs: seen });
         if (seen !== undefined && (cur.lastSeenMs === undefined || seen > cur.lastSeenMs)) cur.lastSeenMs = seen;

@@ -39,7 +39,7 @@ export function parseRelpTarget(u: URL, target: string, d: OutputDefaults): Relp
     target,
     host,
     port,
-    syslog: syslogCommon(p, d, false),
+    syslog: syslogCommon(p, d),
     maxSize,
     acked: ackedParams(p, d, spoolName('relp', host, port), 128),
     tls: tlsParams(p),
