@@ -8,7 +8,9 @@
  * server port and the other is not.
  *
  * Likely server ports: the system ports (1-1023, assigned by IANA to services; clients do not bind them)
- * and these registered ports where the services torwatch watches listen. scripts/pcaps/expected_app.py
+ * and these registered ports where the services torwatch watches listen. Not BitTorrent's 6881: a peer
+ * sends from the port it listens on (DHT and uTP over UDP), so that port cannot say which end served.
+ * scripts/pcaps/expected_app.py
  * reads this list from here, so the expected-alert files apply the same rule.
  */
 export const LIKELY_SERVER_PORTS: readonly number[] = [
@@ -16,7 +18,6 @@ export const LIKELY_SERVER_PORTS: readonly number[] = [
   1194, // OpenVPN
   3128, // HTTP proxy (Squid)
   5222, 5223, // XMPP
-  6881, // BitTorrent tracker/peer default
   8000, 8008, 8080, 8118, 8443, 8888, // HTTP(S) alternates, Privoxy
   9001, 9030, // Tor ORPort, DirPort defaults
   9050, 9051, 9150, 9151, // Tor SOCKS and control ports (tor, Tor Browser)

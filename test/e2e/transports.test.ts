@@ -19,7 +19,7 @@ describe('--bridges', () => {
     const bridge = r.alerts.filter((a) => field(a, 'rule.id') === 'tor-bridge');
     expect(bridge.map((a) => `${field(a, 'destination.ip')}:${field(a, 'destination.port')}`).sort()).toEqual(['198.51.100.40:37219', '198.51.100.40:37219', '198.51.100.41:443']);
     for (const a of bridge) {
-      expect(a).toMatchObject({ event: { severity: 1, risk_score: 73 }, labels: { tor_bridge_transport: 'obfs4', tor_bridge_list: 'user' }, torwatch: { confidence: 'high', transport: { name: 'obfs4', list: LAB_BRIDGES } } });
+      expect(a).toMatchObject({ event: { severity: 3, risk_score: 73 }, labels: { tor_bridge_transport: 'obfs4', tor_bridge_list: 'user' }, torwatch: { confidence: 'high', transport: { name: 'obfs4', list: LAB_BRIDGES } } });
       expect(String(a.message)).toContain(`listed in --bridges ${LAB_BRIDGES}`);
       expect(field(a, 'threat.enrichments')).toEqual([expect.objectContaining({ indicator: expect.objectContaining({ provider: 'torwatch-bridges-file', port: field(a, 'destination.port') }) })]);
     }
