@@ -1,6 +1,9 @@
+import { realpathSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { UserError } from '../util/errors.js';
+import { assertDirsTrusted, fileProblem, NOFOLLOW } from '../util/private-files.js';
 import type { AlertOutput, OutputStats } from './output.js';
 
 export interface FileOutputOptions {
@@ -186,11 +189,34 @@ export class FileOutput implements AlertOutput {
   }
 }
 
+/**
+ * Open for appending, as root possibly: never through a symbolic link (O_NOFOLLOW), only a plain file
+ * with one name that is the running user's (or root's), in a directory nobody else can plant names in
+ * (util/private-files.ts; a sticky world-writable one such as /tmp passes, the checks on the file keep
+ * a planted file out). Refusals are one line naming the file.
+ */
 async function openAppend(path: string): Promise<FileHandle> {
+  let dir: string;
   try {
-    return await open(path, 'a', 0o640);
+    dir = realpathSync(dirname(path));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`${path}: cannot open output file: ${e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message}`);
+    throw new UserError(`${path}: cannot open output file: ${e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
   }
+  assertDirsTrusted(dir, path, 'output file');
+  let fh: FileHandle;
+  try {
+    fh = await open(path, NOFOLLOW.append, 0o640);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UserError(`${path}: ${e.code === 'ELOOP' ? 'refusing the output file: it is a symbolic link' : `cannot open output file: ${e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message}`}`);
+  }
+  // A character device (`-o /dev/null`) only root can create: nothing a local user could have planted.
+  const st = await fh.stat();
+  const problem = st.isCharacterDevice() ? undefined : fileProblem(st, process.geteuid?.() ?? 0, true);
+  if (problem) {
+    await fh.close();
+    throw new UserError(`${path}: refusing the output file: ${problem}`);
+  }
+  return fh;
 }

@@ -1,8 +1,9 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, readdirSync, readSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { crc32 } from '../util/crc32.js';
 import { UserError } from '../util/errors.js';
+import { ensurePrivateDir, FileRefused, NOFOLLOW, openNoFollow, replaceFile, TEMP_NAME } from '../util/private-files.js';
 
 /**
  * A bounded, ordered, on-disk queue of messages for one stream output: the write-ahead log that makes
@@ -23,6 +24,10 @@ import { UserError } from '../util/errors.js';
  * (the newest is dropped, so what is queued stays in order) and the caller counts and logs the drop.
  * fsync: off by default (a crash of torwatch loses nothing, the page cache holds the data; a power
  * loss may lose the last writes); with `fsync` every append batch and every ack is fsynced.
+ *
+ * Trust: torwatch may run as root and delivers whatever the segments hold, so the directory must be
+ * the running user's and writable by no one else (util/private-files.ts), every file is opened without
+ * following links, and the ack is replaced through an exclusively created, randomly named file.
  */
 export interface SpoolOptions {
   dir: string;
@@ -97,11 +102,7 @@ export class DiskSpool {
   /** Open (create) the spool directory, take its lock, and find what an earlier run left. */
   static open(opts: SpoolOptions): DiskSpool {
     const s = new DiskSpool(opts);
-    try {
-      mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw new UserError(`${opts.dir}: cannot create spool directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    ensurePrivateDir(opts.dir, 'spool directory');
     s.lock();
     try {
       s.load();
@@ -302,7 +303,7 @@ export class DiskSpool {
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${this.opts.dir}: cannot lock spool directory (${(err as NodeJS.ErrnoException).code})`);
-        const pid = Number(readFileSync(path, 'utf8').trim());
+        const pid = Number(readSmall(path, 'spool lock').trim());
         if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
           throw new UserError(`${this.opts.dir}: spool directory is in use by another torwatch (pid ${pid}); give each process its own spool-dir`);
         }
@@ -323,7 +324,8 @@ export class DiskSpool {
 
   private load(): void {
     const seqs = readdirSync(this.opts.dir).map((f) => SEG_RE.exec(f)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
-    this.segments = seqs.map((seq) => ({ seq, size: statSync(join(this.opts.dir, segName(seq))).size }));
+    this.segments = seqs.map((seq) => ({ seq, size: this.sizeOf(seq) }));
+    for (const f of readdirSync(this.opts.dir)) if (TEMP_NAME.test(f)) unlinkSync(join(this.opts.dir, f)); // an ack write cut short
     this.ackPos = this.readAck();
     // Segments wholly before the ack are delivered leftovers.
     for (const s of this.segments.filter((x) => x.seq < this.ackPos.seg)) this.removeSegment(s.seq);
@@ -341,7 +343,7 @@ export class DiskSpool {
     this.sendPos = { ...this.ackPos };
     this.bytes = this.segments.reduce((a, s) => a + s.size, 0);
     const last = this.segments[this.segments.length - 1];
-    this.writeFd = openSync(join(this.opts.dir, segName(last.seq)), 'a', 0o600);
+    this.writeFd = this.openSegment(last.seq, NOFOLLOW.append);
     this.unsentCount = this.unconfirmedCount = this.recovered.records;
     if (this.recovered.records > 0) this.opts.log?.info({ spool: this.opts.dir, messages: this.recovered.records, bytes: this.bytes }, 'spool: resuming with messages an earlier run had not delivered');
   }
@@ -370,7 +372,7 @@ export class DiskSpool {
           this.recovered.corruptSegments++;
           this.opts.log?.error({ spool: this.opts.dir, segment: segName(seg.seq), offset: off, bytes: seg.size - off }, 'spool: CORRUPT record; the rest of this segment is lost');
         }
-        const fd = openSync(join(this.opts.dir, segName(seg.seq)), 'r+');
+        const fd = this.openSegment(seg.seq, NOFOLLOW.readWrite);
         ftruncateSync(fd, off);
         closeSync(fd);
         seg.size = off;
@@ -380,8 +382,14 @@ export class DiskSpool {
 
   private readAck(): SpoolPosition {
     const path = join(this.opts.dir, 'ack');
-    if (!existsSync(path)) return { seg: this.segments[0]?.seq ?? 1, off: 0 };
-    const m = /^(\d+) (\d+)\s*$/.exec(readFileSync(path, 'utf8'));
+    let text: string;
+    try {
+      text = readSmall(path, 'spool ack file');
+    } catch (err) {
+      if (err instanceof FileRefused && err.code === 'ENOENT') return { seg: this.segments[0]?.seq ?? 1, off: 0 };
+      throw err;
+    }
+    const m = /^(\d+) (\d+)\s*$/.exec(text);
     if (!m) {
       this.opts.log?.warn({ spool: this.opts.dir }, 'spool: unreadable ack file; resending from the oldest message');
       return { seg: this.segments[0]?.seq ?? 1, off: 0 };
@@ -391,17 +399,8 @@ export class DiskSpool {
 
   /** Persist the ack position (write and rename: never half a file). A failure costs duplicates after a restart, not alerts. */
   private writeAck(): void {
-    const path = join(this.opts.dir, 'ack');
-    const tmp = path + '.tmp';
     try {
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, `${this.ackPos.seg} ${this.ackPos.off}\n`);
-        if (this.opts.fsync) fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
+      replaceFile(join(this.opts.dir, 'ack'), `${this.ackPos.seg} ${this.ackPos.off}\n`, { fsync: this.opts.fsync });
     } catch (err) {
       this.opts.log?.error({ spool: this.opts.dir, err: (err as Error).message }, 'spool: cannot save the ack position; after a restart some alerts may be sent twice');
     }
@@ -411,8 +410,22 @@ export class DiskSpool {
     return this.segments.find((s) => s.seq === seq);
   }
 
+  /** A segment file, opened without following links (a planted link is refused, naming the file). */
+  private openSegment(seq: number, flags: number): number {
+    return openNoFollow(join(this.opts.dir, segName(seq)), flags, 0o600, 'spool segment');
+  }
+
+  private sizeOf(seq: number): number {
+    const fd = this.openSegment(seq, NOFOLLOW.read);
+    try {
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   private createSegment(seq: number): void {
-    closeSync(openSync(join(this.opts.dir, segName(seq)), 'a', 0o600));
+    closeSync(this.openSegment(seq, NOFOLLOW.createNew));
     this.segments.push({ seq, size: 0 });
   }
 
@@ -420,7 +433,7 @@ export class DiskSpool {
     const last = this.segments[this.segments.length - 1];
     if (this.writeFd >= 0) closeSync(this.writeFd);
     this.createSegment(last.seq + 1);
-    this.writeFd = openSync(join(this.opts.dir, segName(last.seq + 1)), 'a', 0o600);
+    this.writeFd = this.openSegment(last.seq + 1, NOFOLLOW.append);
   }
 
   private removeSegment(seq: number): void {
@@ -443,7 +456,7 @@ export class DiskSpool {
   private readAt(seq: number, off: number, len: number): Buffer {
     if (this.readSeq !== seq) {
       if (this.readFd >= 0) closeSync(this.readFd);
-      this.readFd = openSync(join(this.opts.dir, segName(seq)), 'r');
+      this.readFd = this.openSegment(seq, NOFOLLOW.read);
       this.readSeq = seq;
     }
     const buf = Buffer.allocUnsafe(len);
@@ -454,5 +467,17 @@ export class DiskSpool {
       got += n;
     }
     return got === len ? buf : buf.subarray(0, got);
+  }
+}
+
+/** A small state file (lock, ack), read without following a link (FileRefused, code ENOENT, when missing). */
+function readSmall(path: string, what: string): string {
+  const fd = openNoFollow(path, NOFOLLOW.read, 0o600, what);
+  try {
+    const buf = Buffer.alloc(64);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }

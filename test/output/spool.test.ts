@@ -1,5 +1,6 @@
 /** The disk spool on its own: order, bounds, confirm/rewind, restart, torn and corrupt files, locking. */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,17 +129,27 @@ describe('DiskSpool', () => {
     expect(readdirSync(dir)).not.toContain('lock');
   });
 
-  it('a disk that refuses the write (ENOSPC, here /dev/full as the segment) refuses the alerts and says so; nothing crashes', () => {
+  it('a disk that refuses the write (ENOSPC: a full 64 KiB tmpfs) refuses the alerts and says so; nothing crashes', () => {
+    // A real full file system: the spool refuses links, so /dev/full cannot stand in for the segment.
     const dir = tmp();
-    symlinkSync('/dev/full', join(dir, '000000000001.seg'));
-    const errors: string[] = [];
-    const log = { error: (o: { err: string }, m: string) => errors.push(`${m}: ${o.err}`), warn: () => undefined, info: () => undefined } as never;
-    const s = DiskSpool.open({ dir, maxBytes: 1 << 20, log });
-    expect(s.append([msg(1), msg(2)])).toBe(0);
-    expect(s.unsent).toBe(0);
-    expect(s.size).toBe(0);
-    expect(errors.join()).toMatch(/write to disk failed.*ENOSPC/);
-    s.close();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tw14h-full', dir]);
+    try {
+      const errors: string[] = [];
+      const log = { error: (o: { err: string }, m: string) => errors.push(`${m}: ${o.err}`), warn: () => undefined, info: () => undefined } as never;
+      const s = DiskSpool.open({ dir, maxBytes: 1 << 20, log });
+      try {
+        writeFileSync(join(dir, 'filler'), Buffer.alloc(64 << 10));
+      } catch {
+        // ENOSPC part way: the file system is full, which is the point
+      }
+      expect(s.append([msg(1, 8000), msg(2, 8000)])).toBe(0);
+      expect(s.unsent).toBe(0);
+      expect(s.size).toBe(0);
+      expect(errors.join()).toMatch(/write to disk failed.*ENOSPC/);
+      s.close();
+    } finally {
+      execFileSync('umount', [dir]);
+    }
   });
 
   it('an unwritable directory is a one-line user error', () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readdirSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePrivateDir, FileRefused, NOFOLLOW, openNoFollow, replaceFile } from '../../util/private-files.js';
 
 /** What the cache knows about a fetched list besides its bytes. */
 export interface CacheMeta {
@@ -44,21 +45,57 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * metadata, then the body. It is written to a temporary file and renamed into place, so a crash
  * never leaves half a list; and only lists that parsed are written, so an error page never replaces
  * a good copy.
+ *
+ * Trust: what the cache holds decides which addresses are relays, and torwatch may write it as root,
+ * so the directory must be the running user's and writable by no one else, entries are read without
+ * following links, and the temporary file is created exclusively under a random name
+ * (util/private-files.ts); a directory that fails is refused in one line naming it.
  */
 export class RelayCache {
+  private checked = false;
+
   constructor(readonly dir: string) {}
+
+  /** Refuse an untrusted directory (once); false when there is no directory yet and `create` is off. */
+  private trusted(create: boolean): boolean {
+    if (this.checked) return true;
+    if (!create && !existsSync(this.dir)) return false;
+    ensurePrivateDir(this.dir, 'relay cache directory');
+    this.checked = true;
+    return true;
+  }
+
+  /** A cache file's bytes, never through a link; undefined when it is missing. */
+  private readEntry(path: string): Buffer | undefined {
+    let fd: number;
+    try {
+      fd = openNoFollow(path, NOFOLLOW.read, 0o644, 'relay cache entry', true);
+    } catch (err) {
+      if (err instanceof FileRefused && err.code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const buf = Buffer.allocUnsafe(fstatSync(fd).size);
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  }
 
   path(url: string): string {
     return join(this.dir, 'relays-' + createHash('sha256').update(url).digest('hex').slice(0, 32) + '.cache');
   }
 
   read(url: string): CachedCopy | undefined {
-    let raw: Buffer;
-    try {
-      raw = readFileSync(this.path(url));
-    } catch {
-      return undefined;
-    }
+    if (!this.trusted(false)) return undefined;
+    const raw = this.readEntry(this.path(url));
+    if (!raw) return undefined;
     const nl = raw.indexOf(10);
     if (nl < 0) return undefined;
     try {
@@ -72,18 +109,10 @@ export class RelayCache {
   }
 
   write(url: string, body: Buffer, meta: Omit<CacheMeta, 'url' | 'bytes'>): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+    this.trusted(true);
     const full: CacheMeta = { url, bytes: body.length, ...meta };
-    const file = this.path(url);
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, Buffer.concat([Buffer.from(JSON.stringify(full) + '\n'), body]));
-      renameSync(tmp, file);
-    } catch (err) {
-      // A full disk must not leave a half-written temporary file behind; the old copy stays as it was.
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    // A full disk must not leave a half-written temporary file behind; the old copy stays as it was.
+    replaceFile(this.path(url), Buffer.concat([Buffer.from(JSON.stringify(full) + '\n'), body]), { mode: 0o644 });
   }
 
   /**
@@ -91,6 +120,7 @@ export class RelayCache {
    * run without --relays use. Entries that cannot be read are left out (read() says the same).
    */
   list(): CacheMeta[] {
+    if (!this.trusted(false)) return [];
     let names: string[];
     try {
       names = readdirSync(this.dir).filter((n) => /^relays-[0-9a-f]{32}\.cache$/.test(n)).sort();
@@ -99,12 +129,8 @@ export class RelayCache {
     }
     const out: CacheMeta[] = [];
     for (const n of names) {
-      let raw: Buffer;
-      try {
-        raw = readFileSync(join(this.dir, n));
-      } catch {
-        continue;
-      }
+      const raw = this.readEntry(join(this.dir, n));
+      if (!raw) continue;
       const nl = raw.indexOf(10);
       if (nl < 0) continue;
       try {
