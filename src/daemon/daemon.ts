@@ -10,7 +10,7 @@ import { IntelRefresher } from '../intel/relays/refresh.js';
 import { NO_RELAYS, relaySetTimeMs } from '../intel/intel.js';
 import { applyReloadable, assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
 import { UserError } from '../util/errors.js';
-import { dropPrivileges } from './privileges.js';
+import { dropCapabilities, dropPrivileges } from './privileges.js';
 import { restartOnlyChanges } from './restart-only.js';
 
 export interface DaemonOptions {
@@ -33,7 +33,7 @@ const SHUTDOWN_LIMIT_MS = 30_000;
 /**
  * `torwatch capture`: the sensor daemon. Order of start-up, for least privilege:
  *   1. open every interface (needs root or CAP_NET_RAW) and the metrics socket;
- *   2. drop to --user, if given;
+ *   2. drop to --user, if given, then every capability of every thread (privileges.ts);
  *   3. only then open outputs and read relay/intel files (as the unprivileged user, as on reload);
  *   4. start delivering packets, which have been queueing in the kernel buffer since step 1.
  * Signals: SIGHUP reopens file outputs and reloads settings-derived state (capture keeps running);
@@ -127,7 +127,8 @@ export class CaptureDaemon {
         await import('yaml');
         dropPrivileges(cs.user, this.log);
       }
-      else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW/CAP_NET_ADMIN, so a parser bug cannot act as root');
+      else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW, so a parser bug cannot act as root');
+      dropCapabilities(this.log);
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
       this.reloadable = this.asm.reloadable;
       // Without --relays the set is the relay cache (or the built-in snapshot): reread it too, so a

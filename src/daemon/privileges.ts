@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { loadCapabilityDropper } from '../capture/live/open-live.js';
 import { UserError } from '../util/errors.js';
 
 export interface Identity {
@@ -51,7 +53,7 @@ export function dropPrivileges(spec: string, log: Logger): Identity {
   if (typeof process.getuid !== 'function' || typeof process.setuid !== 'function' || typeof process.setgroups !== 'function') {
     throw new UserError('--user is not supported on this platform');
   }
-  if (process.geteuid!() !== 0) throw new UserError(`--user ${spec}: torwatch is not running as root, so there is nothing to drop (run it as root, or as the user directly with CAP_NET_RAW)`);
+  if (process.geteuid!() !== 0) throw new UserError(`--user ${spec}: torwatch is not running as root, so there is nothing to drop (run it as root, or as the user directly with CAP_NET_RAW; capabilities are dropped once capture is open)`);
   const id = resolveIdentity(spec);
   process.setgroups!([id.gid]);
   process.setgid!(id.gid);
@@ -70,4 +72,46 @@ export function dropPrivileges(spec: string, log: Logger): Identity {
   }
   log.info({ user: id.user, uid: id.uid, group: id.group, gid: id.gid, groups: process.getgroups!() }, 'dropped privileges');
   return id;
+}
+
+/** This thread's inheritable, permitted, effective and ambient capabilities, OR-ed (Linux; 0 elsewhere). */
+export function heldCapabilities(status = readStatus()): bigint {
+  let held = 0n;
+  for (const k of ['CapInh', 'CapPrm', 'CapEff', 'CapAmb']) {
+    const m = new RegExp(`^${k}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    if (m) held |= BigInt('0x' + m[1]);
+  }
+  return held;
+}
+
+function readStatus(): string {
+  try {
+    return readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Once every capture handle is open, nothing torwatch does needs a capability (reading an open packet
+ * socket, files, syslog, HTTP do not), so give them all up, with or without --user: a parser bug must
+ * not be able to open new raw sockets or reconfigure interfaces. Capabilities are per thread in Linux
+ * and Node has many threads; the pcap-batch addon clears every thread's sets, the bounding set and sets
+ * no_new_privs (native/pcap-batch/src/drop_caps.cc), then reads them back. Node's SIGUSR1 watchdog
+ * thread blocks every signal and cannot be reached; it only waits on a semaphore, and is reported.
+ * Anything else left over is a failure: the daemon does not start.
+ */
+export function dropCapabilities(log: Logger): void {
+  if (process.platform !== 'linux') return;
+  const drop = loadCapabilityDropper();
+  if (!drop) {
+    if (heldCapabilities() !== 0n) log.warn('capabilities are kept for the whole run: the pcap-batch addon (native/pcap-batch), which drops them, is not built');
+    return;
+  }
+  const r = drop();
+  const kept = r.leftovers.filter((l) => !r.unanswered.includes(Number(l.split(':')[0])));
+  if (r.failures > 0 || kept.length > 0) {
+    throw new Error(`could not drop capabilities (${r.failures} of ${r.threads} threads failed; still held: ${kept.join(' ') || 'none'})`);
+  }
+  log.info({ threads: r.threads, keptBySignalBlockingThreads: r.leftovers.length }, 'dropped capabilities');
 }

@@ -21,6 +21,8 @@
 #include <node_api.h>
 #include <pcap/pcap.h>
 
+#include "drop_caps.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -704,6 +706,30 @@ napi_value LibVersion(napi_env env, napi_callback_info /*info*/) {
   return v;
 }
 
+// dropCapabilities() -> { threads, failures, unanswered: number[], leftovers: string[] } (drop_caps.cc).
+napi_value DropCapabilities(napi_env env, napi_callback_info /*info*/) {
+  DropResult r = DropAllCapabilities();
+  napi_value o, v, arr;
+  napi_create_object(env, &o);
+  napi_create_int32(env, r.threads, &v);
+  napi_set_named_property(env, o, "threads", v);
+  napi_create_int32(env, r.failures, &v);
+  napi_set_named_property(env, o, "failures", v);
+  napi_create_array_with_length(env, r.unanswered.size(), &arr);
+  for (size_t i = 0; i < r.unanswered.size(); i++) {
+    napi_create_int64(env, r.unanswered[i], &v);
+    napi_set_element(env, arr, i, v);
+  }
+  napi_set_named_property(env, o, "unanswered", arr);
+  napi_create_array_with_length(env, r.leftovers.size(), &arr);
+  for (size_t i = 0; i < r.leftovers.size(); i++) {
+    napi_create_string_utf8(env, r.leftovers[i].c_str(), NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, arr, i, v);
+  }
+  napi_set_named_property(env, o, "leftovers", arr);
+  return o;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -720,6 +746,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "listDevices", fn);
   napi_create_function(env, "libVersion", NAPI_AUTO_LENGTH, LibVersion, nullptr, &fn);
   napi_set_named_property(env, exports, "libVersion", fn);
+  napi_create_function(env, "dropCapabilities", NAPI_AUTO_LENGTH, DropCapabilities, nullptr, &fn);
+  napi_set_named_property(env, exports, "dropCapabilities", fn);
   napi_value hdr;
   napi_create_uint32(env, kHeader, &hdr);
   napi_set_named_property(env, exports, "RECORD_HEADER_BYTES", hdr);

@@ -32,7 +32,20 @@ export interface PcapBatchCapture {
   close(): void;
 }
 
+/** What dropCapabilities() did (native/pcap-batch/src/drop_caps.cc). */
+export interface CapabilityDropReport {
+  /** Threads visited, the caller included. */
+  threads: number;
+  /** Threads whose capset/prctl calls failed. */
+  failures: number;
+  /** Threads that block every signal, so never ran the drop (Node's SIGUSR1 inspector watchdog). */
+  unanswered: number[];
+  /** `tid:CapEff:...` for each thread still holding a capability, read back from /proc. */
+  leftovers: string[];
+}
+
 export interface PcapBatchAddon {
+  dropCapabilities(): CapabilityDropReport;
   Capture: new (device: string, opts: { snaplen: number; promisc: boolean; timeoutMs: number; bufferBytes: number; immediate: boolean; filter: string }) => PcapBatchCapture;
   listDevices(): DeviceInfo[];
   libVersion(): string;

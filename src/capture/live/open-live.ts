@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { UserError } from '../../util/errors.js';
-import type { CapModule, DeviceInfo, PcapBatchAddon } from './addon-types.js';
+import type { CapabilityDropReport, CapModule, DeviceInfo, PcapBatchAddon } from './addon-types.js';
 import { BatchSource } from './batch-source.js';
 import { CapSource } from './cap-source.js';
 import type { BackendName, LiveOptions, LiveSource } from './live-source.js';
@@ -72,8 +72,20 @@ function firstLine(err: unknown): string {
 }
 
 /**
+ * The pcap-batch addon's capability drop (native/pcap-batch/src/drop_caps.cc), or undefined when the
+ * addon is not built (the cap backend has no such function).
+ */
+export function loadCapabilityDropper(): (() => CapabilityDropReport) | undefined {
+  try {
+    return (require('torwatch-pcap-batch') as PcapBatchAddon).dropCapabilities;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Open one interface, turning libpcap's complaints into one line that says what to do. Needs root or
- * CAP_NET_RAW (CAP_NET_ADMIN too for promiscuous mode on some drivers).
+ * CAP_NET_RAW (promiscuous mode is PACKET_ADD_MEMBERSHIP on the packet socket: no CAP_NET_ADMIN).
  */
 export function openInterface(backend: Backend, iface: string, opts: LiveOptions, ifIndex: number): LiveSource {
   try {
@@ -84,7 +96,7 @@ export function openInterface(backend: Backend, iface: string, opts: LiveOptions
     const code = e.code ?? classify(msg);
     switch (code) {
       case 'EPERM':
-        throw new UserError(`-i ${iface}: permission denied (${msg}); run as root, with CAP_NET_RAW and CAP_NET_ADMIN, or under systemd/torwatch.service`);
+        throw new UserError(`-i ${iface}: permission denied (${msg}); run as root, with CAP_NET_RAW, or under systemd/torwatch.service`);
       case 'ENODEV':
         throw new UserError(`-i ${iface}: no such interface (see \`torwatch interfaces\`)`);
       case 'ENETDOWN':
