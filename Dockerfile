@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # torwatch sensor image. Build: docker build -t torwatch .
 # Run on the host's interfaces (see README "Running the sensor"):
-#   docker run -d --name torwatch --net=host --cap-add=NET_RAW \
+#   docker run -d --name torwatch --net=host --cap-drop=ALL --cap-add=NET_RAW --cap-add=SETUID --cap-add=SETGID --cap-add=SETPCAP \
 #     -v /etc/torwatch:/etc/torwatch:ro -v /var/log/torwatch:/var/log/torwatch torwatch \
 #     capture --config /etc/torwatch/torwatch.yml
 #
@@ -27,11 +27,10 @@ RUN npm ci --no-audit --no-fund \
 
 FROM node:20-bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive NODE_ENV=production
-# libpcap at run time; libcap2-bin only for setcap, removed again.
+# libpcap at run time. No file capability on node: that would give CAP_NET_RAW to every node process
+# in the image; the entrypoint gives it to the one sensor process instead (see ENTRYPOINT).
 RUN apt-get update -q \
- && apt-get install -y -q --no-install-recommends libpcap0.8 libcap2-bin \
- && setcap cap_net_raw+ep /usr/local/bin/node \
- && apt-get purge -y -q libcap2-bin && apt-get autoremove -y -q \
+ && apt-get install -y -q --no-install-recommends libpcap0.8 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system torwatch \
  && useradd --system --gid torwatch --home-dir /var/lib/torwatch --shell /usr/sbin/nologin torwatch \
@@ -47,11 +46,14 @@ COPY --from=build /build/node_modules ./node_modules
 COPY systemd/torwatch.yml /etc/torwatch/torwatch.yml
 # Where scripts/install.sh and systemd/torwatch.service put the command.
 RUN ln -s /opt/torwatch/bin/torwatch.js /usr/bin/torwatch
-# Never root: capture needs only CAP_NET_RAW, given to the node binary above (file capability), which
-# the container must allow (--cap-add=NET_RAW; Docker's default set has it).
-USER torwatch
+# Never root while running: the container starts as root only for setpriv (util-linux, in every Debian
+# image), which execs torwatch as the torwatch user with CAP_NET_RAW as its only capability, ambient so
+# it survives the exec and the change of user (Docker cannot give a non-root USER a capability without
+# a file capability), a bounding set of CAP_NET_RAW alone and no_new_privs. torwatch drops CAP_NET_RAW
+# itself once the interfaces are open. The container must allow CAP_NET_RAW (--cap-add=NET_RAW; Docker's
+# default set has it) and SETUID/SETGID/SETPCAP for setpriv (also in Docker's default set).
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-  CMD ["node", "/opt/torwatch/bin/torwatch.js", "health", "--metrics", "127.0.0.1:9464"]
-ENTRYPOINT ["node", "/opt/torwatch/bin/torwatch.js"]
+  CMD ["setpriv", "--reuid=torwatch", "--regid=torwatch", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", "node", "/opt/torwatch/bin/torwatch.js", "health", "--metrics", "127.0.0.1:9464"]
+ENTRYPOINT ["setpriv", "--reuid=torwatch", "--regid=torwatch", "--clear-groups", "--inh-caps=-all,+net_raw", "--ambient-caps=-all,+net_raw", "--bounding-set=-all,+net_raw", "--no-new-privs", "--", "node", "/opt/torwatch/bin/torwatch.js"]
 CMD ["capture", "--config", "/etc/torwatch/torwatch.yml"]
