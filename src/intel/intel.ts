@@ -93,8 +93,9 @@ export class IntelHolder {
       facts.a = relays.lookup(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, tcp ? flow.aPort : 0, t);
       if (facts.a || facts.b) {
         const ti = this.current.indicators;
-        if (facts.a) facts.tiA = ti.lookupIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, t);
-        if (facts.b) facts.tiB = ti.lookupIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, t);
+        // Each side with its own port: an ip-dst|port indicator accuses that port, not the address.
+        if (facts.a) facts.tiA = ti.lookupIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, flow.aPort, t);
+        if (facts.b) facts.tiB = ti.lookupIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, flow.bPort, t);
       }
       // Count each flow once, even when another detector asks again later (flow ids only grow).
       if (flow.id > this.countedFlowId) {

@@ -109,12 +109,18 @@ describe('threat-intel loaders (seed 002)', () => {
     const idx = loadIndicators([csv, stix], log);
     const w = ip('203.0.113.31');
     const t = Date.UTC(2026, 10, 23);
-    expect(idx.lookupIp(4, w[0], w[1], w[2], w[3], t)?.confidence).toBe(85);
+    expect(idx.lookupIp(4, w[0], w[1], w[2], w[3], 443, t)?.confidence).toBe(85);
     // Before the STIX indicator's valid_from only the CSV ones apply.
-    expect(idx.lookupIp(4, w[0], w[1], w[2], w[3], Date.UTC(2026, 9, 1))?.confidence).toBe(60);
+    expect(idx.lookupIp(4, w[0], w[1], w[2], w[3], 443, Date.UTC(2026, 9, 1))?.confidence).toBe(60);
     const n = ip('203.0.113.7');
-    expect(idx.lookupIp(4, n[0], n[1], n[2], n[3], t)?.value).toBe('203.0.113.0/24');
+    expect(idx.lookupIp(4, n[0], n[1], n[2], n[3], 443, t)?.value).toBe('203.0.113.0/24');
     expect(idx.lookupDomain('www.bad.example', t)?.value).toBe('bad.example');
+    // An address|port indicator (MISP ip-dst|port) answers for that port only.
+    const misp = tempFile('misp.csv', 'uuid,event_id,category,type,value,to_ids\nu,1,Network activity,ip-dst|port,198.51.100.9|9001,1\n');
+    const byPort = loadIndicators([misp], log);
+    const m = ip('198.51.100.9');
+    expect(byPort.lookupIp(4, m[0], m[1], m[2], m[3], 9001, t)?.port).toBe(9001);
+    expect(byPort.lookupIp(4, m[0], m[1], m[2], m[3], 443, t)).toBeUndefined();
     expect(idx.lookupDomain('bad.example', Date.UTC(2026, 11, 2))).toBeUndefined();
     expect(idx.lookupDomain('example', t)).toBeUndefined();
   });

@@ -85,6 +85,11 @@ export function staleNote(m: RelayMatch, list: 'relay list' | 'exit list'): stri
   return ` [${list} ${m.source.name} dated ${when} (${m.source.timeFrom}), ${span(m.ageMs)} ${dir} this flow]`;
 }
 
+/** A message's note when the list says the relay was not running ('' otherwise). */
+export function notRunningNote(m: RelayMatch): string {
+  return m.running === false ? ' [listed but not running when the list was made: weaker evidence]' : '';
+}
+
 /** How a relay is described in a message: "guard/exit 'moria1'". */
 
 export function relayLabel(m: RelayMatch): string {
@@ -118,15 +123,17 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
   if (m.source.builtin) details.builtin_snapshot = true;
   if (m.source.importedAtMs !== undefined) details.imported_at = iso(m.source.importedAtMs)!;
   if (m.alsoListedBy.length) details.also_listed_by = m.alsoListedBy;
+  if (m.running !== undefined) details.running = m.running;
   return {
     type: flow.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr',
     value: sideIp(flow, side),
     field: side === 'a' ? 'source.ip' : 'destination.ip',
     port: port || undefined,
     provider: PROVIDER[m.source.format],
-    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.source.builtin ? `, from torwatch's built-in snapshot of ${iso(m.listTimeMs)!.slice(0, 10)}` : m.stale ? ', from a stale list' : m.early ? ', from the first consensus, just before its valid-after' : ''}`,
-    // The match's own confidence on the STIX scale: High with the relay's port, Medium on the address.
-    confidence: m.portMatch !== PortMatch.None ? 85 : 50,
+    description: `Tor relay (${roleNames(m.roles).join(', ')})${m.running === false ? ', listed but not running' : ''}${m.source.builtin ? `, from torwatch's built-in snapshot of ${iso(m.listTimeMs)!.slice(0, 10)}` : m.stale ? ', from a stale list' : m.early ? ', from the first consensus, just before its valid-after' : ''}`,
+    // The match's own confidence on the STIX scale: High with the relay's port, Medium on the address,
+    // Low when the list says the relay was not running.
+    confidence: m.running === false ? 25 : m.portMatch !== PortMatch.None ? 85 : 50,
     firstSeen: iso(m.firstSeenMs),
     lastSeen: iso(m.lastSeenMs),
     name: m.nickname,

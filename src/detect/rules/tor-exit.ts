@@ -7,7 +7,7 @@ import type { Indicator } from '../../intel/ti/indicator.js';
 import { ruleById, type RuleDef, type Severity } from '../catalog.js';
 import type { IndicatorMatch } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
-import { relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
+import { notRunningNote, relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
 
 /** Seed 002's risk levels. */
 export type RiskLevel = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
@@ -65,7 +65,7 @@ export class TorExitDetector implements Detector {
     const src = sideIp(flow, 'a');
     const dst = sideIp(flow, 'b');
     const tiText = ti ? `; threat intel (${ti.provider}): ${ti.threatType ?? ti.description ?? ti.value}${ti.confidence !== undefined ? `, confidence ${ti.confidence}` : ''}` : '';
-    const stale = staleNote(d.match, 'exit list');
+    const stale = staleNote(d.match, 'exit list') + notRunningNote(d.match);
     const message = d.kind === 'to_exit'
       ? `${src} connected to Tor exit node ${dst}:${flow.bPort} (${relayLabel(d.match)}); risk ${risk}${tiText}${stale}`
       : `Tor exit node ${src} (${relayLabel(d.match)}) connected in to ${dst}:${flow.bPort}; risk ${risk}${tiText}${stale}`;
@@ -77,13 +77,15 @@ export class TorExitDetector implements Detector {
       packet: p.frame.index,
       message,
       severity: SEVERITY[risk],
-      // An exit list says nothing about ports: confidence is about the list being current.
-      confidence: d.match.stale ? 'medium' : 'high',
+      // An exit list says nothing about ports: confidence is about the list being current, and about
+      // the exit running (a listed but stopped exit is weaker evidence).
+      confidence: d.match.running === false ? 'low' : d.match.stale ? 'medium' : 'high',
       labels: {
         tor_exit_flow: d.kind,
         risk_level: risk,
         ti_hit: ti ? 'true' : 'false',
         tor_relay_list: d.match.stale ? 'stale' : d.match.early ? 'early' : 'current',
+        ...(d.match.running !== undefined ? { tor_relay_running: String(d.match.running) } : {}),
       },
       indicators,
     });

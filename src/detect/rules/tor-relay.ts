@@ -6,7 +6,7 @@ import { PortMatch, type RelayMatch } from '../../intel/relays/relay-set.js';
 import { ruleById, type RuleDef } from '../catalog.js';
 import type { IndicatorMatch } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
-import { factFor, portPhrase, portWord, relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
+import { factFor, notRunningNote, portPhrase, portWord, relayIndicator, relayLabel, sideIp, staleNote, tiFor, tiIndicator, type Side } from './relay-facts.js';
 
 /**
  * The three situations tor-relay tells apart (each with its own message and labels):
@@ -67,6 +67,7 @@ export class TorRelayDetector implements Detector {
       tor_port_match: portWord(m),
       tor_relay_list: m.stale ? 'stale' : m.early ? 'early' : 'current',
     };
+    if (m.running !== undefined) labels.tor_relay_running = String(m.running);
     ctx.fire({
       rule: this.rule,
       flow,
@@ -74,7 +75,8 @@ export class TorRelayDetector implements Detector {
       tsNsec: p.frame.tsNsec,
       packet: p.frame.index,
       message: relayMessage(flow, d),
-      confidence: m.portMatch !== PortMatch.None ? 'high' : 'medium',
+      // Listed but not running: the address may have moved on; the evidence is weaker (SPEC.md, tor-relay).
+      confidence: m.running === false ? 'low' : m.portMatch !== PortMatch.None ? 'high' : 'medium',
       labels,
       indicators,
     });
@@ -86,7 +88,7 @@ function relayMessage(flow: Flow, d: RelayDecision): string {
   const dst = sideIp(flow, 'b');
   const m = d.match;
   const port = portPhrase(m);
-  const stale = staleNote(m, 'relay list');
+  const stale = staleNote(m, 'relay list') + notRunningNote(m);
   switch (d.kind) {
     case 'client_to_relay':
       return `${src} connected to Tor relay ${dst}:${flow.bPort} (${relayLabel(m)}; ${port})${stale}`;

@@ -58,6 +58,12 @@ export interface RelayMatch {
   relaysAtAddress: number;
   /** Other sources that list the address at that moment. */
   alsoListedBy: string[];
+  /**
+   * The list's own running flag for the relay chosen (Onionoo `running`, CSV `IsRunning`): false only
+   * when no relay listed at the address was running then (running ones are chosen first); undefined
+   * when the list does not say (a consensus lists running relays only).
+   */
+  running?: boolean;
 }
 
 /** One row of `relays lookup`: when and as what an address was listed. */
@@ -215,7 +221,8 @@ export class RelaySet {
       count++;
       roles |= e.roles;
       const pm: PortMatchValue = port !== 0 && e.addr.orPort === port ? PortMatch.OR : port !== 0 && e.addr.dirPort === port ? PortMatch.Dir : PortMatch.None;
-      const score = (pm !== PortMatch.None ? 4 : 0) + (dated ? 2 : 0) + (e.relay.fingerprint ? 1 : 0);
+      // A relay its list says was running outranks everything: a stopped one is weaker evidence.
+      const score = (e.relay.running === false ? 0 : 8) + (pm !== PortMatch.None ? 4 : 0) + (dated ? 2 : 0) + (e.relay.fingerprint ? 1 : 0);
       if (score > bestScore) {
         best = e;
         bestScore = score;
@@ -265,6 +272,7 @@ export class RelaySet {
       lastSeenMs: span ? this.timeline.snapshots[span.last].validAfterMs : best.addr.seenMs ?? best.relay.lastSeenMs,
       relaysAtAddress: count,
       alsoListedBy: also,
+      running: best.relay.running,
     };
   }
 

@@ -27,13 +27,17 @@ export class IndicatorIndex {
     return { v4: this.table.v4Addresses, v6: this.table.v6Addresses, blocks: this.table.blockCount, domains: this.domains.size };
   }
 
-  /** Best indicator for an address at `atMs` (highest confidence; unknown confidence ranks lowest). */
-  lookupIp(version: number, w0: number, w1: number, w2: number, w3: number, atMs: number): Indicator | undefined {
+  /**
+   * Best indicator for an address and the flow's port on that side at `atMs` (highest confidence;
+   * unknown confidence ranks lowest). An indicator that names a port (MISP ip-dst|port, ip-src|port)
+   * matches only that port: the address alone is not what it accuses.
+   */
+  lookupIp(version: number, w0: number, w1: number, w2: number, w3: number, port: number, atMs: number): Indicator | undefined {
     if (this.size === 0) return undefined;
     const s = this.scratch;
     s.length = 0;
     if (this.table.collect(version, w0, w1, w2, w3, s) === 0) return undefined;
-    return best(s, atMs);
+    return best(s, atMs, port);
   }
 
   /** Best indicator for a host name or any parent domain of it (x.y.example matches y.example). */
@@ -52,9 +56,10 @@ export class IndicatorIndex {
   }
 }
 
-function best(list: readonly Indicator[], atMs: number): Indicator | undefined {
+function best(list: readonly Indicator[], atMs: number, port?: number): Indicator | undefined {
   let out: Indicator | undefined;
   for (const ind of list) {
+    if (ind.port !== undefined && ind.port !== port) continue;
     if (ind.validFromMs !== undefined && atMs < ind.validFromMs) continue;
     if (ind.validUntilMs !== undefined && atMs > ind.validUntilMs) continue;
     if (!out || (ind.confidence ?? -1) > (out.confidence ?? -1)) out = ind;
