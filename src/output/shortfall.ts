@@ -19,11 +19,14 @@ export function shortfall(s: OutputStats): string | undefined {
     if (dropped) parts.push(`${dropped} dropped (spool full)`);
     return `${s.target}: ${parts.join('; ')}`;
   }
-  if (s.failed === 0) return undefined;
+  // A datagram output's `refused` are sent datagrams the receiver's host bounced (syslog-udp.ts): lost too.
+  const refused = num('refused');
+  if (s.failed === 0 && refused === 0) return undefined;
   // A file says how many of how many (the OS refused writes); a datagram output how many and why.
   if (typeof s.error === 'string') return `${s.target}: ${s.failed} of ${s.written + s.failed} alerts could not be written (${s.error})`;
-  const why = [num('oversize') ? `${num('oversize')} over max-size` : '', num('refused') ? `${num('refused')} refused by the receiver's host` : '', num('dropped') ? `${num('dropped')} dropped from a full queue` : ''].filter(Boolean).join(', ');
-  return `${s.target}: ${s.failed} alerts were not sent${why ? ` (${why})` : ''}`;
+  const notSent = s.failed - num('oversize') - num('dropped');
+  const why = [notSent > 0 ? `${notSent} not sent` : '', num('oversize') ? `${num('oversize')} over max-size` : '', refused ? `${refused} sent but refused by the receiver's host` : '', num('dropped') ? `${num('dropped')} dropped from a full queue` : ''].filter(Boolean).join(', ');
+  return `${s.target}: ${s.failed + refused} alerts did not reach a receiver (${why})`;
 }
 
 /** Exit status of a run whose input was read but an output fell short (README: exit codes). */

@@ -33,27 +33,29 @@ export class StdoutOutput implements AlertOutput {
     if (this.pending.length >= 512) void this.flush();
   }
 
+  /**
+   * One write per batch. An alert counts as written only when the write completed (its callback
+   * without an error): a reader that went away (EPIPE) fails the batch rather than having it counted
+   * as written. Waiting for the callback is also the backpressure: it fires once the pipe took the data.
+   */
   flush(): Promise<void> {
     if (this.pending.length === 0) return Promise.resolve();
     const batch = this.pending;
     this.pending = [];
-    if (this.broken) {
+    if (this.broken || this.stream.destroyed) {
       this.failed += batch.length;
       return Promise.resolve();
     }
-    const ok = this.stream.write(batch.join('\n') + '\n');
-    this.written += batch.length;
-    if (ok) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = (): void => {
-        this.stream.off('drain', done);
-        this.stream.off('error', done);
-        this.stream.off('close', done);
+      this.stream.write(batch.join('\n') + '\n', (err) => {
+        if (err) {
+          this.broken = true;
+          this.failed += batch.length;
+        } else {
+          this.written += batch.length;
+        }
         resolve();
-      };
-      this.stream.on('drain', done);
-      this.stream.on('error', done);
-      this.stream.on('close', done);
+      });
     });
   }
 

@@ -12,6 +12,12 @@ import type { SyslogFormatter } from './syslog-message.js';
  * (a cut JSON document is useless to a SIEM): it is counted as oversize, logged, and not sent.
  * The socket is connected, so a receiver that is not listening shows up as ECONNREFUSED (ICMP port
  * unreachable), counted and logged, instead of vanishing.
+ *
+ * Counters, as the other outputs keep them: `written` alerts this output accepted (not oversize),
+ * `sent` the datagrams the kernel took (what reached the socket), `failed` the accepted ones it did
+ * not take plus the oversize ones, so written = sent + failed - oversize once flushed. `refused`
+ * counts the receiver host's "port unreachable" reports: each says an earlier *sent* datagram found
+ * no listener (which one cannot be known), so it is not in `failed`; lost = failed + refused.
  */
 export interface UdpOutputOptions {
   target: string;
@@ -47,6 +53,7 @@ export class UdpSyslogOutput implements AlertOutput {
     }
     const sock = createSocket(address.family === 6 ? 'udp6' : 'udp4');
     const out = new UdpSyslogOutput(o, sock);
+    // An asynchronous error (the ICMP report arrived between sends): about a datagram already sent.
     sock.on('error', (err) => out.problem(err as NodeJS.ErrnoException));
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
@@ -71,8 +78,11 @@ export class UdpSyslogOutput implements AlertOutput {
     this.counters.written++;
     this.inflight++;
     this.sock.send(msg, (err) => {
-      if (err) this.problem(err as NodeJS.ErrnoException);
-      else this.counters.sent++;
+      if (err) {
+        // This datagram was not sent; an ECONNREFUSED here is also the report on an earlier one.
+        this.counters.failed++;
+        this.problem(err as NodeJS.ErrnoException);
+      } else this.counters.sent++;
       if (--this.inflight === 0) for (const w of this.waiters.splice(0)) w();
     });
   }
@@ -93,7 +103,6 @@ export class UdpSyslogOutput implements AlertOutput {
   }
 
   private problem(err: NodeJS.ErrnoException): void {
-    this.counters.failed++;
     if (err.code === 'ECONNREFUSED') this.counters.refused++;
     const now = Date.now();
     if (now - this.lastWarn < LOG_INTERVAL_MS) return;

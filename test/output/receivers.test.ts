@@ -221,7 +221,7 @@ describe('UDP size limit', () => {
     const r = await runCli(['replay', '-o', join(dir, 'file.ndjson'), '-o', `syslog+udp://127.0.0.1:${port}?max-size=1200`, '-o', `syslog+udp://127.0.0.1:${port}?max-size=65507&app-name=big`, join(PCAPS, 'tor-port-mix.pcap')], { text: true });
     // An output that sent nothing: one line, exit 3.
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toContain(`torwatch: syslog+udp://127.0.0.1:${port}?max-size=1200: 4 alerts were not sent (4 over max-size)\n`);
+    expect(r.stderr).toContain(`torwatch: syslog+udp://127.0.0.1:${port}?max-size=1200: 4 alerts did not reach a receiver (4 over max-size)\n`);
     const sizes = readLines(join(dir, 'file.ndjson')).map((l) => Buffer.byteLength(l));
     expect(Math.min(...sizes)).toBeGreaterThan(1200);
     const summary = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"run summary"'))!) as { summary: { outputs: Record<string, number>[] } };
