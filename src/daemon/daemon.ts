@@ -258,6 +258,9 @@ export class CaptureDaemon {
     if (this.stopping) return { ok: false, detail: { reason: 'stopping' } };
     if (!this.running) return { ok: false, detail: { reason: 'starting' } };
     const s = this.stats();
+    // Capturing but unable to deliver is not healthy: say which outputs, and why.
+    const problems = this.asm?.outputs.problems() ?? [];
+    if (problems.length) return { ok: false, detail: { reason: 'outputs cannot deliver', outputs: problems, uptimeSec: s?.uptimeSec, packets: s?.packets } };
     return { ok: true, detail: { uptimeSec: s?.uptimeSec, packets: s?.packets, interfaces: this.sources.map((x) => x.interfaceName) } };
   }
 

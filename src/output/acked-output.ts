@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EcsAlert } from '../alert/ecs-alert.js';
 import { Backoff } from './backoff.js';
 import { DeliveryError, type AckedSession, type AckedTransport } from './acked-transport.js';
-import type { AlertOutput, OutputStats } from './output.js';
+import { outageFor, type AlertOutput, type OutputStats } from './output.js';
 import type { DiskSpool, SpoolPosition } from './spool.js';
 import { SpoolIntake } from './spool-intake.js';
 import { isTlsProblem } from './tls-material.js';
@@ -158,6 +158,11 @@ export class AckedOutput implements AlertOutput {
       spooled: this.o.spool.unconfirmed - (this.uncommitted?.count ?? 0) + (this.closed ? 0 : this.intake.pendingCount),
       spoolBytes: this.o.spool.size,
     };
+  }
+
+  deliveryProblem(nowMs: number): string | undefined {
+    if (this.closed || this.outageSince === undefined) return undefined;
+    return `receiver unreachable for ${outageFor(this.outageSince, nowMs)}; ${this.o.spool.unconfirmed} alerts wait in the spool`;
   }
 
   get isConnected(): boolean {

@@ -42,6 +42,8 @@ export class FileOutput implements AlertOutput {
   private reopens = 0;
   /** Why the last failed write failed (for the run summary and the one-line report at the end). */
   private lastError: string | undefined;
+  /** The last write failed (cleared by the next one that succeeds): what /healthz reports. */
+  private failing = false;
 
   private constructor(
     readonly path: string,
@@ -111,6 +113,10 @@ export class FileOutput implements AlertOutput {
     this.fh = undefined;
   }
 
+  deliveryProblem(): string | undefined {
+    return this.failing ? `writes fail (${this.lastError ?? 'unknown error'})` : undefined;
+  }
+
   stats(): OutputStats {
     return { target: this.target, written: this.written, failed: this.failed, rotations: this.rotations, reopens: this.reopens, ...(this.lastError ? { error: this.lastError } : {}) };
   }
@@ -142,6 +148,7 @@ export class FileOutput implements AlertOutput {
     const fh = this.fh;
     if (!fh) {
       this.failed += lines;
+      this.failing = true;
       this.lastError = 'the file is not open';
       return;
     }
@@ -158,6 +165,7 @@ export class FileOutput implements AlertOutput {
     }
     this.size += data.length;
     this.written += lines;
+    this.failing = false;
     if (this.opts.fsync === 'batch') {
       // The lines are in the page cache (a crash of torwatch loses nothing); only a power loss could.
       await fh.datasync().catch((err: Error) => this.log?.error({ file: this.path, err: err.message }, 'alert file fdatasync failed'));
@@ -184,6 +192,7 @@ export class FileOutput implements AlertOutput {
     this.size += whole;
     this.written += kept;
     this.failed += lines - kept;
+    this.failing = true;
     this.lastError = err.code ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '').replace(/, write$/, '')}` : err.message;
     this.log?.error({ err: err.message, code: err.code, file: this.path, lost: lines - kept, written: kept }, 'alert file write failed; alerts lost');
   }

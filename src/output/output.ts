@@ -18,6 +18,17 @@ export interface AlertOutput {
   close(): Promise<void>;
   /** Counters for the run summary. */
   stats(): OutputStats;
+  /**
+   * Why this output cannot deliver right now (receiver unreachable, writes failing, stdout closed),
+   * or undefined while it can: the daemon's /healthz names every output that answers.
+   */
+  deliveryProblem?(nowMs: number): string | undefined;
+}
+
+/** "41 s", "3 min": how long an outage has lasted, for a health report. */
+export function outageFor(sinceMs: number, nowMs: number): string {
+  const s = Math.max(0, Math.round((nowMs - sinceMs) / 1000));
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
 export interface OutputStats {
@@ -50,5 +61,15 @@ export class OutputSet {
 
   stats(): OutputStats[] {
     return this.outputs.map((o) => o.stats());
+  }
+
+  /** The outputs that cannot deliver now, and why (for /healthz). */
+  problems(nowMs = Date.now()): { target: string; problem: string }[] {
+    const out: { target: string; problem: string }[] = [];
+    for (const o of this.outputs) {
+      const problem = o.deliveryProblem?.(nowMs);
+      if (problem) out.push({ target: o.target, problem });
+    }
+    return out;
   }
 }

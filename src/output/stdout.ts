@@ -63,6 +63,10 @@ export class StdoutOutput implements AlertOutput {
     await this.flush();
   }
 
+  deliveryProblem(): string | undefined {
+    return this.broken ? 'stdout is closed (its reader went away)' : undefined;
+  }
+
   stats(): OutputStats {
     return { target: this.target, written: this.written, failed: this.failed };
   }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { EcsAlert } from '../alert/ecs-alert.js';
 import { Backoff } from './backoff.js';
 import { frame, type Framing } from './framing.js';
-import type { AlertOutput, OutputStats } from './output.js';
+import { outageFor, type AlertOutput, type OutputStats } from './output.js';
 import type { DiskSpool, SpoolPosition } from './spool.js';
 import { SpoolIntake } from './spool-intake.js';
 import { isTlsProblem } from './tls-material.js';
@@ -134,7 +134,12 @@ export class StreamSyslogOutput implements AlertOutput {
     };
   }
 
-  /** True while connected (tests and the daemon's health check). */
+  deliveryProblem(nowMs: number): string | undefined {
+    if (this.closed || this.outageSince === undefined) return undefined;
+    return `receiver unreachable for ${outageFor(this.outageSince, nowMs)}; ${this.o.spool.unconfirmed} alerts wait in the spool`;
+  }
+
+  /** True while connected (tests). */
   get isConnected(): boolean {
     return this.connected;
   }

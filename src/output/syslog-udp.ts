@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import type { EcsAlert } from '../alert/ecs-alert.js';
 import { UserError } from '../util/errors.js';
-import type { AlertOutput, OutputStats } from './output.js';
+import { outageFor, type AlertOutput, type OutputStats } from './output.js';
 import type { SyslogFormatter } from './syslog-message.js';
 
 /**
@@ -29,6 +29,8 @@ export interface UdpOutputOptions {
 }
 
 const LOG_INTERVAL_MS = 10_000;
+/** How long a refusal keeps the output reported as unable to deliver. */
+const REFUSAL_MEMORY_MS = 60_000;
 
 export class UdpSyslogOutput implements AlertOutput {
   readonly target: string;
@@ -36,6 +38,8 @@ export class UdpSyslogOutput implements AlertOutput {
   private waiters: (() => void)[] = [];
   private readonly counters = { written: 0, sent: 0, oversize: 0, refused: 0, failed: 0 };
   private lastWarn = 0;
+  /** When the receiver's host last refused (ECONNREFUSED), for the health report. */
+  private lastRefusedMs: number | undefined;
 
   private constructor(
     private readonly o: UdpOutputOptions,
@@ -102,8 +106,17 @@ export class UdpSyslogOutput implements AlertOutput {
     return { target: this.target, ...this.counters };
   }
 
+  /** UDP cannot know it delivered; a refusal in the last minute says nothing listens there. */
+  deliveryProblem(nowMs: number): string | undefined {
+    if (this.lastRefusedMs === undefined || nowMs - this.lastRefusedMs > REFUSAL_MEMORY_MS) return undefined;
+    return `the receiver's host refused datagrams ${outageFor(this.lastRefusedMs, nowMs)} ago (nothing listens on the port); UDP cannot spool, alerts are lost`;
+  }
+
   private problem(err: NodeJS.ErrnoException): void {
-    if (err.code === 'ECONNREFUSED') this.counters.refused++;
+    if (err.code === 'ECONNREFUSED') {
+      this.counters.refused++;
+      this.lastRefusedMs = Date.now();
+    }
     const now = Date.now();
     if (now - this.lastWarn < LOG_INTERVAL_MS) return;
     this.lastWarn = now;

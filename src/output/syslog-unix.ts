@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { EcsAlert } from '../alert/ecs-alert.js';
 import { UserError } from '../util/errors.js';
 import { Backoff } from './backoff.js';
-import type { AlertOutput, OutputStats } from './output.js';
+import { outageFor, type AlertOutput, type OutputStats } from './output.js';
 import type { SyslogFormatter } from './syslog-message.js';
 
 /**
@@ -143,6 +143,11 @@ export class UnixSyslogOutput implements AlertOutput {
 
   stats(): OutputStats {
     return { target: this.target, ...this.counters, queued: this.queue.length };
+  }
+
+  deliveryProblem(nowMs: number): string | undefined {
+    if (this.closed || this.outageSince === undefined) return undefined;
+    return `the socket has not taken a message for ${outageFor(this.outageSince, nowMs)}; ${this.queue.length} alerts queued`;
   }
 
   private pump(): void {

@@ -37,8 +37,10 @@ export class Params {
     private readonly q: URLSearchParams,
     known: readonly string[],
   ) {
+    // Every unknown parameter in one message: a user fixing a URL should not meet them one run at a time.
+    const unknown = [...new Set(q.keys())].filter((k) => !known.includes(k));
+    if (unknown.length) throw this.error(`unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known here: ${known.join(', ')})`);
     for (const k of new Set(q.keys())) {
-      if (!known.includes(k)) throw this.error(`unknown parameter '${k}' (known here: ${known.join(', ')})`);
       if (q.getAll(k).length > 1) throw this.error(`parameter '${k}' given twice`);
     }
   }

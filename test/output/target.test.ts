@@ -38,6 +38,9 @@ describe('parseTarget', () => {
       ['syslog+tcp://h?enterprise-id=abc', /enterprise-id='abc'/],
       ['syslog+tcp://h?bom=maybe', /bom='maybe' is not true\/false/],
       ['syslog+tcp://h?facility=1&facility=2', /given twice/],
+      // Issue 14, point 11: every unknown parameter named, not only the first.
+      ['syslog+tcp://h?foo=1&bar=2', /unknown parameters 'foo', 'bar' \(known here: /],
+      ['syslog+udp://h?foo=1&max-size=9000&bar=2&foo=3', /unknown parameters 'foo', 'bar' \(/],
     ];
     for (const [t, re] of bad) expect(() => parseTarget(t, D), t).toThrow(re);
   });
