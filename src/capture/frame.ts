@@ -30,8 +30,3 @@ export class Frame {
 
 /** Receives frames from a source. Must not keep `frame` or `frame.buf` after returning. */
 export type FrameSink = (frame: Frame) => void;
-
-/** Pipeline-clock time in milliseconds (float) of a frame: what timeouts and alert times use. */
-export function frameTimeMs(f: Frame): number {
-  return f.tsSec * 1000 + f.tsNsec / 1e6;
-}

@@ -19,8 +19,6 @@ export interface DaemonOptions {
   reloadSettings: () => Promise<Settings>;
   log: Logger;
   version: string;
-  /** Hook for alert suppression counters (aggregation/rate limits), when an output stage provides them. */
-  suppression?: SuppressionSource;
 }
 
 /** Longest a packet waits in the kernel before delivery when not in immediate mode (libpcap timeout). */
@@ -49,7 +47,6 @@ export class CaptureDaemon {
   private sources: LiveSource[] = [];
   private readonly traffic: InterfaceTraffic[] = [];
   private asm: Assembled | undefined;
-  private reloadable: ReloadableState | undefined;
   /** Refetches --relays URLs and rereads relay/intel files every --relays-refresh. */
   private refresher: IntelRefresher | undefined;
   private metrics: MetricsServer | undefined;
@@ -130,7 +127,6 @@ export class CaptureDaemon {
       else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW, so a parser bug cannot act as root');
       dropCapabilities(this.log);
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
-      this.reloadable = this.asm.reloadable;
       // Without --relays the set is the relay cache (or the built-in snapshot): reread it too, so a
       // `relays update` or `relays import` takes effect without a restart. Only `--relays none` has nothing to refresh.
       if (!(s.relays.length === 1 && s.relays[0] === NO_RELAYS) || s.intel.length) {
@@ -215,7 +211,7 @@ export class CaptureDaemon {
       outputs: this.asm.outputs.stats(),
       reloads: this.reloads,
       relaySetTimeMs: relaySetTimeMs(this.asm.intel.current),
-      suppression: this.o.suppression ?? this.suppression(),
+      suppression: this.suppression(),
     });
   }
 
@@ -302,7 +298,6 @@ export class CaptureDaemon {
     }
     if (this.stopping) return;
     applyReloadable(this.asm, state);
-    this.reloadable = state;
     this.refresher?.setSettings(next);
     const restartOnly = restartOnlyChanges(this.running0, next);
     this.settings = next;

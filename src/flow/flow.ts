@@ -18,8 +18,6 @@ export const TcpState = {
 } as const;
 export type TcpStateValue = (typeof TcpState)[keyof typeof TcpState];
 
-export const TCP_STATE_NAMES = ['none', 'syn_sent', 'syn_acked', 'established', 'closing', 'closed'] as const;
-
 /**
  * How the initiator (A) was told: the SYN's sender; the receiver of a SYN-ACK seen first; the end
  * that is not on a likely server port when the first packet came from one (server-ports.ts: a TCP

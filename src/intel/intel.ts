@@ -173,10 +173,6 @@ export async function loadIntel(s: Settings, o: IntelLoadOptions): Promise<Intel
   return intel;
 }
 
-export function emptyIntel(): Intel {
-  return { relays: RelaySet.empty(), indicators: new IndicatorIndex(), allow: AllowList.parse([]), bridges: loadBridges([]), builtAtMs: Date.now(), loadMs: 0 };
-}
-
 /** `--relays none`: no relay set at all (tor-relay and tor-exit cannot fire). */
 export const NO_RELAYS = 'none';
 

@@ -28,7 +28,4 @@ export class Backoff {
     this.attempt = 0;
   }
 
-  get attempts(): number {
-    return this.attempt;
-  }
 }

@@ -79,13 +79,9 @@ async function openInput(file: string): Promise<Readable> {
 }
 
 /**
- * Read one file; call `onAlert` for each alert not seen before. A bad file ends with an InputError
- * (file and line); what was read before it is kept by the caller.
+ * Read one file into the collector (which calls back for each alert not seen before). A bad file
+ * ends with an InputError (file and line); what was read before it is kept by the caller.
  */
-export async function readAlerts(file: string, seen: Set<string>, stats: ReadStats, onAlert: (a: AlertDoc) => void, lenient: boolean): Promise<void> {
-  await readAlertFile(file, new AlertCollector(seen, stats, onAlert, lenient));
-}
-
 export async function readAlertFile(file: string, c: AlertCollector): Promise<void> {
   const input = await openInput(file);
   c.stats.files++;

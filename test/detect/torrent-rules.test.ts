@@ -10,7 +10,8 @@ import { BitTorrentHosts } from '../../src/detect/hosts/bittorrent.js';
 import { createDetectors } from '../../src/detect/registry.js';
 import { clientFromDhtVersion, clientFromExtension, clientFromPeerId, clientFromUserAgent } from '../../src/detect/rules/torrent-clients.js';
 import { Flow } from '../../src/flow/flow.js';
-import { emptyIntel, IntelHolder } from '../../src/intel/intel.js';
+import { IntelHolder } from '../../src/intel/intel.js';
+import { emptyIntel } from '../support/empty-intel.js';
 import { ecsProblems } from '../support/ecs-schema.js';
 
 describe('which client (src/detect/rules/torrent-clients.ts)', () => {

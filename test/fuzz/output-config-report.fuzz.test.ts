@@ -23,11 +23,13 @@ import { readConfigFile } from '../../src/config/config-file.js';
 import { CAPTURE_OPTIONS } from '../../src/config/capture-options.js';
 import { applyOption, COMMON_OPTIONS } from '../../src/config/options.js';
 import { defaultSettings } from '../../src/config/settings.js';
-import { Deframer, frameAll, FramingError } from '../../src/output/framing.js';
+import { FramingError } from '../../src/output/framing.js';
+import { Deframer, frameAll } from '../support/deframer.js';
 import { formatRfc3164 } from '../../src/output/rfc3164.js';
 import { formatRfc5424, HEADER_LIMITS, type SdElement } from '../../src/output/rfc5424.js';
 import { HuntSummary } from '../../src/report/hunt.js';
-import { readAlerts, type ReadStats } from '../../src/report/read-alerts.js';
+import { readAlertFile, type ReadStats } from '../../src/report/read-alerts.js';
+import { AlertCollector } from '../../src/report/collector.js';
 import { formatReport } from '../../src/report/table.js';
 import { UserError } from '../../src/util/errors.js';
 import { chunkingArb, chunks, mutatedFrom, params } from './lib/arb.js';
@@ -291,7 +293,7 @@ describe('report', () => {
         const stats: ReadStats = { files: 0, lines: 0, alerts: 0, duplicates: 0, skipped: 0 };
         const hunt = new HuntSummary();
         try {
-          await readAlerts(file, new Set(), stats, (a) => hunt.add(a), lenient);
+          await readAlertFile(file, new AlertCollector(new Set(), stats, (a) => hunt.add(a), lenient));
         } catch (err) {
           expectOneLine(err, file);
         }

@@ -3,7 +3,8 @@
  * rules (and, for the whole path, by the real receivers in receivers.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { Deframer, frame, frameAll, FramingError } from '../../src/output/framing.js';
+import { frame, FramingError } from '../../src/output/framing.js';
+import { Deframer, frameAll } from '../support/deframer.js';
 import { bsdTimestamp, formatRfc3164 } from '../../src/output/rfc3164.js';
 import { checkHeaderField, escapeParamValue, formatRfc5424, formatStructuredData, headerField, isSdName, priority, syslogTimestamp } from '../../src/output/rfc5424.js';
 import { parseFacility, SyslogFormatter } from '../../src/output/syslog-message.js';

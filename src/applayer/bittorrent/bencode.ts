@@ -171,10 +171,6 @@ export function decodeBencode(buf: Uint8Array, off: number, end: number, whole =
 
 // --- typed access to decoded values ---
 
-export function isDict(v: BValue | undefined): v is BDict {
-  return v instanceof Map;
-}
-
 export function bytesAt(d: BDict, key: string): Uint8Array | undefined {
   const v = d.get(key);
   return v instanceof Uint8Array ? v : undefined;

@@ -21,7 +21,6 @@ import { HostTable } from './host-table.js';
 import { KeyedTable } from './keyed-table.js';
 
 export const BtActivity = { DHT: 1, TRACKER: 2, LSD: 4, PEER: 8, UTP: 16 } as const;
-export const ACTIVITY_NAMES: readonly [number, string][] = [[1, 'dht'], [2, 'tracker'], [4, 'lsd'], [8, 'peer'], [16, 'utp']];
 
 export const MAX_CLIENTS = 8;
 export const MAX_INFO_HASHES = 256;

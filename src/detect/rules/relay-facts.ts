@@ -12,10 +12,6 @@ export function sideIp(flow: Flow, side: Side): string {
   return side === 'a' ? flow.srcIp() : flow.dstIp();
 }
 
-export function sidePort(flow: Flow, side: Side): number {
-  return side === 'a' ? flow.aPort : flow.bPort;
-}
-
 export function factFor(facts: FlowRelayFacts, side: Side): RelayMatch | undefined {
   return side === 'a' ? facts.a : facts.b;
 }

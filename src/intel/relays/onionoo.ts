@@ -1,6 +1,5 @@
 import { InputError } from '../../util/errors.js';
 import { parseAddress, parseHostPort, parseTorTime } from '../addr.js';
-import { parseJson } from '../text.js';
 import { flagBits, normalizeFingerprint, parsedSource, Role, rolesFromFlags, type ParsedRelay, type ParsedSource, type RelayAddress } from './model.js';
 import { notAddress } from '../../util/ip.js';
 
@@ -12,11 +11,8 @@ import { notAddress } from '../../util/ip.js';
  * Summary documents (`n`, `f`, `a`, `r` keys) are read too: addresses without ports.
  * Bridges are skipped: their addresses are not published.
  */
-export function parseOnionoo(text: string, file: string, mtimeMs: number): ParsedSource {
-  return parseOnionooDoc(parseJson(text, file), file, mtimeMs);
-}
 
-/** The same, for a document already parsed (format detection parses it once). */
+/** Parse an Onionoo document already read as JSON (format detection parses it once). */
 export function parseOnionooDoc(doc: unknown, file: string, mtimeMs: number): ParsedSource {
   const bad = (path: string, what: string): InputError => new InputError({ file }, `${path}: ${what}`);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('top level', 'an Onionoo document is a JSON object');
