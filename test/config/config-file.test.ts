@@ -8,7 +8,10 @@ import { CAPTURE_OPTIONS } from '../../src/config/capture-options.js';
 import { trustProblem } from '../../src/config/config-trust.js';
 import { COMMON_OPTIONS } from '../../src/config/options.js';
 import type { Settings } from '../../src/config/settings.js';
+import { requireUnderCi } from '../support/ci.js';
 import { field, PCAPS, ROOT, runCli } from '../support/run-cli.js';
+
+requireUnderCi('config trust tests through the CLI', process.geteuid?.() === 0 ? undefined : 'not root (they chown files to other users)');
 
 /**
  * The config file: every option is a key, validated by the same code as the command line, with errors

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientServer, connectMany, Daemon, Lab, liveUnavailable, startTcpServer } from './support.js';
+import { binForNobody, clientServer, connectMany, Daemon, Lab, liveUnavailable, startTcpServer } from './support.js';
 import { requireUnderCi } from '../support/ci.js';
 
 /**
@@ -62,6 +62,7 @@ describe.skipIf(unavailable !== undefined)('capabilities', () => {
     chownSync(out, NOBODY, NOGROUP);
     expect(promiscuity(lab, client, 'c0')).toBe(0);
     const d = new Daemon(lab, client, ['-i', 'c0', '--promisc', 'on', '-o', out, '--stats-interval', '0'], {
+      bin: binForNobody(tmp),
       wrap: ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOGROUP), '--clear-groups', '--inh-caps', '-all,+net_raw', '--ambient-caps', '+net_raw', '--bounding-set', '-all,+net_raw'],
     });
     await d.started();

@@ -6,7 +6,7 @@
  * removed by `cleanup()` (call it in afterAll), which also kills any process left in the namespaces.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,20 +15,38 @@ import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { ecsProblems } from '../support/ecs-schema.js';
+import { requireUnderCi } from '../support/ci.js';
 import { NO_AGGREGATION } from '../support/run-cli.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/torwatch.js', import.meta.url));
 
-/** Why live tests cannot run here, or undefined when they can (root, ip, tcpreplay). */
+/**
+ * Why live tests cannot run here, or undefined when they can (root, ip, tcpreplay). Under CI
+ * (TORWATCH_CI=1) a reason is an error instead: the suite must not vanish (test/support/ci.ts).
+ */
 export function liveUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root (network namespaces need it)';
-  for (const t of ['ip', 'tcpreplay']) if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `${t} is not installed`;
-  return undefined;
+  const why = ((): string | undefined => {
+    if (process.getuid?.() !== 0) return 'not root (network namespaces need it)';
+    for (const t of ['ip', 'tcpreplay']) if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `${t} is not installed`;
+    return undefined;
+  })();
+  requireUnderCi('live capture tests', why);
+  return why;
 }
 
-/** The capture backends that load here (each test runs for every one). */
+/**
+ * The capture backends that load here (each test runs for every one). Under CI both must: a backend
+ * that failed to build would otherwise just generate no tests.
+ */
 export function availableBackends(): ('pcap-batch' | 'cap')[] {
+  const found = loadableBackends();
+  const missing = (['pcap-batch', 'cap'] as const).filter((b) => !found.includes(b));
+  requireUnderCi('tests of every capture backend', missing.length ? `the ${missing.join(' and ')} backend did not load (not built?)` : undefined);
+  return found;
+}
+
+function loadableBackends(): ('pcap-batch' | 'cap')[] {
   const req = createRequire(import.meta.url);
   const out: ('pcap-batch' | 'cap')[] = [];
   for (const [name, mod] of [['pcap-batch', 'torwatch-pcap-batch'], ['cap', 'cap']] as const) {
@@ -106,6 +124,23 @@ export class Lab {
     await sleep(100);
     for (const ns of this.namespaces) spawnSync('ip', ['netns', 'del', ns]);
   }
+}
+
+/**
+ * bin/torwatch.js as the user `nobody` can run it: this checkout's when nobody can read it, else a
+ * copy of the runtime tree (as the Dockerfile's runtime stage copies it) under `dir`, so the
+ * unprivileged tests run wherever CI cloned the repository (a private home directory too).
+ */
+export function binForNobody(dir: string): string {
+  const own = join(ROOT, 'bin/torwatch.js');
+  if (spawnSync('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, own, '--version']).status === 0) return own;
+  const opt = join(dir, 'torwatch-copy');
+  if (!existsSync(opt)) {
+    mkdirSync(opt, { recursive: true });
+    for (const d of ['package.json', 'bin', 'dist', 'data', 'native', 'node_modules']) cpSync(join(ROOT, d), join(opt, d), { recursive: true, verbatimSymlinks: true });
+    chmodSync(dir, 0o755);
+  }
+  return join(opt, 'bin/torwatch.js');
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -12,9 +12,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireUnderCi } from '../support/ci.js';
 import { PCAPS, ROOT } from '../support/run-cli.js';
 
 const isRoot = process.getuid?.() === 0;
+requireUnderCi('install.sh tests', isRoot ? undefined : 'not root (the staged install runs in a private mount namespace)');
 const stage = mkdtempSync(join(tmpdir(), 'ux-install-'));
 afterAll(() => rmSync(stage, { recursive: true, force: true }));
 

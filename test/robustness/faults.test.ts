@@ -20,6 +20,7 @@ import { PCAPS, ROOT } from '../fuzz/lib/corpus.js';
 import { logLines, runCli, type CliResult } from '../support/run-cli.js';
 import { clientServer, connectMany, Daemon, Lab, liveUnavailable, sleep, startTcpServer } from '../live/support.js';
 import { writeFlood } from './flood-capture.js';
+import { requireUnderCi } from '../support/ci.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tw7-faults-'));
 chmodSync(tmp, 0o755);
@@ -30,6 +31,7 @@ afterAll(() => {
 });
 
 const isRoot = process.getuid?.() === 0;
+requireUnderCi('fault tests', isRoot ? undefined : 'not root (a full disk is a tmpfs mounted here)');
 
 /** Lines of stderr a person reads (not the JSON log). */
 function human(r: { stderr: string }): string[] {
