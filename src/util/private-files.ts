@@ -52,7 +52,8 @@ export function ensurePrivateDir(dir: string, what: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new UserError(`${dir}: cannot create ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FileRefused(`${dir}: cannot create ${what} (${code ?? (err as Error).message})`, code);
   }
   const uid = euid();
   let real: string;
