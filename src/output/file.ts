@@ -1,9 +1,9 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { UserError } from '../util/errors.js';
-import { assertDirsTrusted, fileProblem, NOFOLLOW } from '../util/private-files.js';
+import { fileProblem, NOFOLLOW, sharedDirProblem } from '../util/private-files.js';
 import type { AlertOutput, OutputStats } from './output.js';
 
 export interface FileOutputOptions {
@@ -200,9 +200,10 @@ export class FileOutput implements AlertOutput {
 
 /**
  * Open for appending, as root possibly: never through a symbolic link (O_NOFOLLOW), only a plain file
- * with one name that is the running user's (or root's), in a directory nobody else can plant names in
- * (util/private-files.ts; a sticky world-writable one such as /tmp passes, the checks on the file keep
- * a planted file out). Refusals are one line naming the file.
+ * with one name that is the running user's (or root's), in a directory no other group or user can
+ * plant names in (a sticky one such as /tmp passes: the checks on the file keep a planted file out).
+ * Who owns the directory is not asked: `sudo torwatch replay -o ~/alerts.ndjson` is fine, since
+ * nothing its owner can do there redirects a write made this way. Refusals are one line naming the file.
  */
 async function openAppend(path: string): Promise<FileHandle> {
   let dir: string;
@@ -212,7 +213,8 @@ async function openAppend(path: string): Promise<FileHandle> {
     const e = err as NodeJS.ErrnoException;
     throw new UserError(`${path}: cannot open output file: ${e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
   }
-  assertDirsTrusted(dir, path, 'output file');
+  const shared = sharedDirProblem(statSync(dir));
+  if (shared) throw new UserError(`${path}: refusing the output file: ${dir}: ${shared}`);
   let fh: FileHandle;
   try {
     fh = await open(path, NOFOLLOW.append, 0o640);

@@ -67,6 +67,17 @@ export function ensurePrivateDir(dir: string, what: string): void {
   assertDirsTrusted(dirname(real), dir, what, uid);
 }
 
+/**
+ * Why a directory others could plant names in (group- or other-writable without the sticky bit;
+ * group root's excepted, as config-trust.ts) is no place for an output file, or undefined.
+ */
+export function sharedDirProblem(st: Pick<Stats, 'gid' | 'mode'>): string | undefined {
+  if ((st.mode & 0o1000) !== 0) return undefined;
+  if ((st.mode & 0o002) !== 0) return `other users can write the directory (mode ${modeText(st)}); chmod o-w it`;
+  if ((st.mode & 0o020) !== 0 && st.gid !== 0) return `group ${st.gid} can write the directory (mode ${modeText(st)}); chmod g-w it`;
+  return undefined;
+}
+
 /** `from` and every directory above it must be root's or the user's and not writable by others (sticky excepted). */
 export function assertDirsTrusted(from: string, named: string, what: string, uid = euid()): void {
   for (let up = from; ; up = dirname(up)) {

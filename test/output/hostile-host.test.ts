@@ -177,6 +177,16 @@ describe('alert files refuse links and other users\' files', () => {
     expect(r.stderr).toContain(`${out}: refusing the output file: ${dir}: group ${NOBODY} can write the directory`);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('a directory another user owns but cannot plant links in through torwatch (its home, say) is fine as root', async () => {
+    const dir = join(tmp(), 'home');
+    mkdirSync(dir, { mode: 0o755 });
+    chownSync(dir, NOBODY, NOBODY);
+    const out = join(dir, 'alerts.ndjson');
+    const r = await runCli(['replay', '--relays', 'none', '-o', out, join(PCAPS, 'tor-port-mix.pcap')], { text: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length).toBeGreaterThan(0);
+  });
 });
 
 describe('the relay cache', () => {
