@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binForNobody, clientServer, connectMany, Daemon, Lab, liveUnavailable, startTcpServer } from './support.js';
+import { availableBackends, binForNobody, clientServer, connectMany, Daemon, Lab, liveUnavailable, startTcpServer } from './support.js';
 import { requireUnderCi } from '../support/ci.js';
 
 /**
@@ -88,6 +88,19 @@ describe.skipIf(unavailable !== undefined)('capabilities', () => {
     expect(await d.stop()).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(2);
     expect(promiscuity(lab, client, 'c0')).toBe(0);
+  });
+
+  it.each(availableBackends())('backend %s: CAP_NET_RAW alone is enough, and is dropped once capture is open', async (backend) => {
+    const d = new Daemon(lab, client, ['-i', 'c0', '--capture-backend', backend, '--stats-interval', '0'], {
+      bin: binForNobody(tmp),
+      wrap: ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOGROUP), '--clear-groups', '--inh-caps', '-all,+net_raw', '--ambient-caps', '+net_raw', '--bounding-set', '-all,+net_raw'],
+    });
+    await d.started();
+    expect(promiscuity(lab, client, 'c0')).toBe(1);
+    for (const t of threads(d.pid).filter((x) => !x.blocksSignals)) expect(t.caps.CapEff, `thread ${t.tid}`).toBe(ZERO);
+    await connectMany(lab, client, 1);
+    await d.waitAlerts(1);
+    expect(await d.stop()).toBe(0);
   });
 
   it('as root without --user: every capability dropped from every reachable thread (root\'s ids stay; the warning says so)', async () => {
