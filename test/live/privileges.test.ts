@@ -60,6 +60,15 @@ describe.skipIf(unavailable !== undefined)('least privilege', () => {
     expect(d.stderrText).toContain('cannot open output file: permission denied');
   });
 
+  it('a spool directory another user owns is refused at start-up: exit 2, one line naming it (issue 14 point 7)', async () => {
+    const spool = join(live.tmp, 'nobody-spool');
+    mkdirSync(spool, { mode: 0o700 });
+    chownSync(spool, NOBODY, NOGROUP);
+    const d = new Daemon(lab, live.client, ['-i', 'c0', '-o', `syslog+tcp://127.0.0.1:6514?spool-dir=${spool}`]);
+    expect(await d.exited).toBe(2);
+    expect(d.stderrText.split('\n').filter((l) => l.startsWith('torwatch: '))).toEqual([`torwatch: ${spool}: refusing the spool directory: it is owned by uid ${NOBODY}, not by the user running torwatch (uid 0); chown it`]);
+  });
+
   it('--user with an unknown user is refused before anything runs', async () => {
     const d = new Daemon(lab, live.client, ['-i', 'c0', '--user', 'tw6-no-such-user']);
     expect(await d.exited).toBe(2);
