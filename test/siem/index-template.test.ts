@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIndexTemplate, parseFieldsFile } from '../../src/siem/index-template.js';
+import { buildIndexTemplate, parseFieldsFile } from './index-template-builder.js';
 import { ecsFields, ecsVersion } from '../support/ecs-schema.js';
 import { PCAPS, ROOT, runCli, SHARED } from '../support/run-cli.js';
 

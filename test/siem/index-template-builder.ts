@@ -3,8 +3,8 @@ import { parse } from 'yaml';
 /**
  * The Elasticsearch index template for torwatch's alerts, built from siem/fields.yml: the ECS 9.4
  * fields torwatch writes, with ECS's own types, and the torwatch.* fields, declared once there.
- * Nothing here knows a field name; the data file does. (Not part of the sensor: the template is
- * built into siem/elasticsearch/ by test/siem/index-template.test.ts, which also checks it.)
+ * Nothing here knows a field name; the data file does. Not part of the sensor (so not in src/): the
+ * template is built into siem/elasticsearch/ by index-template.test.ts beside it, which also checks it.
  */
 export interface FieldSpec {
   type: string;
