@@ -38,7 +38,9 @@ describe('fleet outputs with their servers down', () => {
     const started = Date.now();
     const r = await runCli(['replay', '--rate-limit', '0', '-o', file, ...urls.flatMap((u) => ['-o', u]), cap], { text: true });
     const elapsed = Date.now() - started;
-    expect(r.code, r.stderr).toBe(0);
+    // Exit 3: the input was read, but each fleet output dropped alerts from its full spool (README: exit codes).
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr.split('\n').filter((l) => /^torwatch: .* dropped \(spool full\)$/.test(l))).toHaveLength(3);
     expect(readLines(file)).toHaveLength(FLOWS);
     // The drain timeouts (1 s) run side by side at the end.
     expect(elapsed).toBeLessThan(20_000);
@@ -93,7 +95,9 @@ describe('fleet outputs with their servers down', () => {
         '-o', `redis://127.0.0.1:${redis.port}/?key=tw:frozen&drain-timeout=1&spool-dir=${dir}/f-redis`,
         '-o', `nats://127.0.0.1:${nats.port}?subject=tw.frozen&drain-timeout=1&spool-dir=${dir}/f-nats`, cap], { text: true });
       const elapsed = Date.now() - started;
-      expect(r.code, r.stderr).toBe(0);
+      // Exit 3: the input was read, but three outputs hold their alerts in the spool (README: exit codes).
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr.split('\n').filter((l) => /^torwatch: .*0 of \d+ alerts delivered; \d+ wait in its spool/.test(l))).toHaveLength(3);
       expect(readLines(file)).toHaveLength(FLOWS);
       // 3 s start-up check per output, at most, then 1 s of draining side by side.
       expect(elapsed).toBeLessThan(25_000);

@@ -79,7 +79,9 @@ describe('relp:// to rsyslog imrelp', () => {
       const spool = `${dir}/spool-badca`;
       const bad = `relp://localhost:${rx.port}?tls=true&ca=${certs.otherCa}&cert=${certs.clientCert}&key=${certs.clientKey}&spool-dir=${spool}&drain-timeout=1`;
       const r = await runCli(['replay', '-o', bad, extra], { text: true });
-      expect(r.code, r.stderr).toBe(0);
+      // Exit 3: the input was read but the alerts wait in the spool (README: exit codes).
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^torwatch: relp:.*: 0 of 60 alerts delivered; 60 wait in its spool/m);
       expect(logLines(r.stderr).some((l) => l.level === 50 && /RELP: cannot deliver/.test(String(l.msg)) && /certificate/i.test(String(l.err)))).toBe(true);
       expect(outputStats(r.stderr, 'relp://')).toMatchObject({ written: 60, delivered: 0, spooled: 60 });
       expect(rx.alerts()).toEqual([]);

@@ -22,7 +22,11 @@ afterAll(() => rmSync(stage, { recursive: true, force: true }));
 
 /** Run a shell command in a private mount namespace with the staged /usr/bin and /opt laid over the real ones. */
 function inStagedSystem(cmd: string, withCommand = true): { status: number | null; out: string } {
-  const mounts = withCommand ? `mount -t overlay overlay -o lowerdir=${stage}/usr/bin:/usr/bin /usr/bin && mount --bind ${stage}/opt /opt && ` : '';
+  // Without the command: CI has already run the install for real (.ci/run), so an empty /opt is laid
+  // over the real one and /usr/bin/torwatch, if present, is a symlink to nowhere, as before any install.
+  const mounts = withCommand
+    ? `mount -t overlay overlay -o lowerdir=${stage}/usr/bin:/usr/bin /usr/bin && mount --bind ${stage}/opt /opt && `
+    : 'mount -t tmpfs tmpfs /opt && ';
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${mounts}${cmd}`], { cwd: ROOT, encoding: 'utf8' });
   return { status: r.status, out: r.stdout + r.stderr };
 }
