@@ -44,6 +44,14 @@ for (const [name, d] of Object.entries(delivery)) {
 }
 if (args.only === 'delivery') process.exit(0);
 
+// Hostile-network cases (issue 14): hash flooding (colliding vs random flows) and memory starvation.
+const { hostileBench } = await import('./hostile-bench.mjs');
+const hostile = hostileBench(runs);
+writeFileSync(`${outDir}/hostile-results.json`, JSON.stringify(hostile, null, 2));
+if (hostile.hash_flood) console.log(`hash flooding: 30,000 colliding flows ${hostile.hash_flood.colliding_wall_s} s, 30,000 random ${hostile.hash_flood.random_wall_s} s, ratio ${hostile.hash_flood.ratio}x`);
+if (hostile.memory_starvation) console.log(`memory starvation: legit.onion alerts kept ${hostile.memory_starvation.legit_onion_alerts}, stream.memcap ${hostile.memory_starvation.memcap_anomalies}`);
+if (args.only === 'hostile') process.exit(0);
+
 if (!existsSync(file)) {
   process.stderr.write(`generating ${file} (${mb} MB)...\n`);
   execFileSync(process.execPath, [`${here}make-capture.mjs`, '--mb', String(mb), '--mix', mix, '--out', file], { stdio: 'inherit' });

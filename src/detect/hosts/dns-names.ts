@@ -9,7 +9,7 @@
  * TTL (browsers hold even TTL-0 answers for up to a minute), and a week-long TTL must not pin memory.
  * The latest answer for an address wins (CDN addresses serve many names; the newest is the likeliest).
  */
-import { fmix } from '../../util/hash.js';
+import { keyedAddressHash } from '../../util/hash.js';
 
 export const MIN_TTL_S = 60;
 export const MAX_TTL_S = 86_400;
@@ -46,7 +46,8 @@ export class DnsCache {
   }
 
   private bucket(v: number, w0: number, w1: number, w2: number, w3: number): number {
-    const h = v === 4 ? fmix(w3) : fmix(w0 ^ fmix(w1 ^ fmix(w2 ^ fmix(w3))));
+    // Keyed: a sender cannot pick addresses that crowd one bucket and push a real answer out.
+    const h = keyedAddressHash(v, w0, w1, w2, w3);
     return (h & this.mask) * this.ways;
   }
 
