@@ -1,3 +1,4 @@
+import { markTruncated } from './truncated.js';
 import type { AggregateSummary } from '../aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
 import type { BitTorrentFacts, BtEndpointFacts, ClientFact, Detection, IndicatorMatch } from '../detect/detection.js';
@@ -90,6 +91,7 @@ export class AlertBuilder {
     const labels = { ...(d.labels ?? {}) };
     if (Object.keys(labels).length) doc.labels = labels;
     doc.torwatch = torwatchFields(d, f, severity);
+    markTruncated(doc);
     return doc;
   }
 
@@ -150,6 +152,7 @@ export class AlertBuilder {
       },
       ...(d.confidence ? { confidence: d.confidence } : {}),
     };
+    markTruncated(doc);
     return doc;
   }
 

@@ -19,6 +19,14 @@ import { TlsClientHelloEvent } from './tls/facts.js';
 import type { ServerHello } from './tls/server-hello.js';
 import { OPAQUE_SCANS, type TcpProtocol, type TcpSessionHandle } from './tcp-protocols.js';
 import { TeeDirection } from './tee.js';
+import { boundName, boundText, NAME_MAX, URL_MAX } from '../util/bound.js';
+
+/** A request method is a short token; a longer one is cut like any attacker string. */
+const METHOD_MAX = 32;
+
+function boundHost(h: string | undefined): string | undefined {
+  return h !== undefined && h.length > NAME_MAX ? boundName(h) : h;
+}
 
 /** What the session found the stream to be; OTHER = a protocol from TCP_PROTOCOLS, OPAQUE = none known. */
 export const TcpProto = { UNKNOWN: 0, TLS: 1, HTTP: 2, DNS: 3, OTHER: 4, OPAQUE: 5 } as const;
@@ -219,7 +227,10 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
     if (!names) return;
     this.tlsCertificate = true;
     this.ctx.counters.stat(AppStat.tls_certificates);
-    this.ctx.emit(this.flow, { kind: 'tls-certificate', subjectCN: names.subjectCN, issuerCN: names.issuerCN, version: this.tlsVersion });
+    // Names the server chose: bounded like the client's.
+    const subjectCN = names.subjectCN !== undefined ? boundName(names.subjectCN) : undefined;
+    const issuerCN = names.issuerCN !== undefined ? boundName(names.issuerCN) : undefined;
+    this.ctx.emit(this.flow, { kind: 'tls-certificate', subjectCN, issuerCN, version: this.tlsVersion });
   }
 
   clientMovedOn(dir: number): void {
@@ -234,12 +245,13 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
     this.ctx.counters.stat(AppStat.http_requests);
     this.ctx.emit(this.flow, {
       kind: 'http-request',
-      method: h.method,
-      target: h.target,
+      // Every string the client chose is bounded here, before rules, aggregation keys and alerts see it.
+      method: boundText(h.method, METHOD_MAX),
+      target: boundText(h.target, URL_MAX),
       version: h.version,
-      host: h.host !== undefined ? hostOfAuthority(h.host) : undefined,
-      connectHost: h.method === 'CONNECT' ? hostOfAuthority(h.target) : undefined,
-      targetHost: hostOfAbsoluteTarget(h.target),
+      host: boundHost(h.host !== undefined ? hostOfAuthority(h.host) : undefined),
+      connectHost: boundHost(h.method === 'CONNECT' ? hostOfAuthority(h.target) : undefined),
+      targetHost: boundHost(hostOfAbsoluteTarget(h.target)),
       userAgent: h.userAgent !== undefined ? boundString(h.userAgent, USER_AGENT_MAX) : undefined,
     });
     // A BitTorrent tracker request: the answer (peers) is read instead of discarded.
