@@ -388,6 +388,9 @@ function torwatchFields(d: Detection, f: Flow, severity: string): Record<string,
   };
   if (d.confidence) t.confidence = d.confidence;
   if (d.hostname) t.hostname = { name: d.hostname.name, source: d.hostname.source, ...(d.hostname.match ? { match: d.hostname.match } : {}) };
+  // Which DNS answer named the destination (destination.domain): to this flow's initiator, from this
+  // resolver, at this time, answering a query that was (or was not) seen.
+  if (d.resolvedBy) t.dns_answer = { resolver: d.resolvedBy.resolver, time: isoTime(d.resolvedBy.tsSec, d.resolvedBy.tsNsec), query_seen: d.resolvedBy.querySeen };
   if (d.tls) {
     // No ECS 9.4 fields for these: JA4, the JA3 input string, and what the client offered (ECS
     // tls.next_protocol and tls.version are the negotiated values).

@@ -28,6 +28,8 @@ export const APP_ANOMALIES = [
   'dns.too_many_records',
   /** A DNS-over-TCP length prefix of 0 or shorter than a DNS header. */
   'dns.tcp_bad_length',
+  /** An answer on a flow whose queries were seen, matching none of them (id and name): not cached. */
+  'dns.unsolicited_answer',
   // TLS
   /** Bytes where a TLS record header was expected that are not one (type, version or length). */
   'tls.bad_record',
@@ -98,6 +100,8 @@ export const APP_STATS = [
   'tcp_opaque_streams',
   'dns_messages',
   'dns_answers_cached',
+  /** Answers cached without a query seen on their flow (asymmetric capture): bound to their receiver all the same. */
+  'dns_answers_without_query',
   'tls_client_hellos',
   'tls_server_hellos',
   'tls_certificates',

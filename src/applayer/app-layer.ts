@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { DnsType, parseDnsMessage, type DnsMessage } from './dns/message.js';
 import type { AppEvent, DnsAddressRecord, EventTime } from './events.js';
 import { MemoryBudget } from './memory.js';
+import { AnswerMatch, DnsQueries } from './dns/queries.js';
 import { TcpSession } from './tcp-session.js';
 import { UDP_PROTOCOLS } from './udp-protocols.js';
 import type { UdpSession } from './udp-session.js';
@@ -25,8 +26,6 @@ import type { UdpSession } from './udp-session.js';
  * applayer.internal_error, and ends inspection of that flow, never the run.
  */
 export const APP_DONE: unique symbol = Symbol('app-done');
-/** UDP/53 flows need no per-flow state: every datagram stands alone. */
-const UDP_DNS: unique symbol = Symbol('udp-dns');
 /** A UDP flow on another port whose first datagram had no payload yet. */
 const UDP_UNDECIDED: unique symbol = Symbol('udp-undecided');
 
@@ -69,7 +68,7 @@ export class AppLayer implements AppContext {
       if (p.isFragment) {
         // Without IP reassembly a fragment's bytes cannot be placed in a stream or a datagram. The
         // exception: the first fragment of a big DNS answer still holds the header and questions.
-        if (s === UDP_DNS && p.fragOffset === 0 && p.payLen > 0) this.udpDns(flow, p, true);
+        if (s instanceof DnsQueries && p.fragOffset === 0 && p.payLen > 0) this.udpDns(flow, p, dir, s, true);
         else this.counters.stat(AppStat.ip_fragments_skipped);
         return;
       }
@@ -77,8 +76,8 @@ export class AppLayer implements AppContext {
         if (p.proto !== IpProto.TCP) return;
         s.packet(p, dir);
         if (s.finished) this.finishFlow(flow, s);
-      } else if (s === UDP_DNS) {
-        if (p.payLen > 0) this.udpDns(flow, p);
+      } else if (s instanceof DnsQueries) {
+        if (p.payLen > 0) this.udpDns(flow, p, dir, s);
       } else if (s === UDP_UNDECIDED) {
         this.decideUdp(flow, p, dir);
       } else if (s === undefined) {
@@ -125,9 +124,10 @@ export class AppLayer implements AppContext {
     this.opts.onEvent(flow, ev, this.at);
   }
 
-  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp'): void {
+  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp', dir = -1, queries?: DnsQueries): void {
     this.counters.stat(AppStat.dns_messages);
     const qs = msg.questions;
+    if (!msg.response && qs.length) queries?.query(msg.id, qs[0].name);
     if (qs.length) {
       const names: string[] = [];
       const qtypes: number[] = [];
@@ -142,6 +142,13 @@ export class AppLayer implements AppContext {
     // name it will be connecting to, whatever CNAME chain the resolver followed. The detect stage's
     // host state files them (address -> name) for later flows.
     const asked = qs.length ? qs[0].name : msg.answers[0].name;
+    // Bound to the query it answers where this flow showed queries: an answer nobody asked for (a
+    // spoofed one) would otherwise name a later connection of the receiver.
+    const match = queries ? queries.match(msg.id, qs.length ? qs[0].name : '') : AnswerMatch.NO_QUERY_SEEN;
+    if (match === AnswerMatch.UNSOLICITED) {
+      this.counters.anomaly(AppAnomaly['dns.unsolicited_answer']);
+      return;
+    }
     let addrs: string[] | undefined;
     let records: DnsAddressRecord[] | undefined;
     let ttl = Infinity;
@@ -153,7 +160,13 @@ export class AppLayer implements AppContext {
       (addrs ??= []).push(formatIp(a.version, w[0], w[1], w[2], w[3]));
       if (a.ttl < ttl) ttl = a.ttl;
     }
-    if (addrs && records) this.emit(flow, { kind: 'dns-answer', name: asked, addrs, records, ttl });
+    if (!addrs || !records) return;
+    if (match === AnswerMatch.NO_QUERY_SEEN) this.counters.stat(AppStat.dns_answers_without_query);
+    // The receiver is the client the names are for: the side the answer went to (dir 0: a -> b).
+    const toA = dir === 1 || (dir < 0 && flow.aPort !== DNS_PORT);
+    const client: DnsAddressRecord = { version: flow.ipVersion, words: toA ? [flow.a0, flow.a1, flow.a2, flow.a3] : [flow.b0, flow.b1, flow.b2, flow.b3], ttl: 0 };
+    const resolver = toA ? formatIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3) : formatIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    this.emit(flow, { kind: 'dns-answer', name: asked, addrs, records, ttl, client, resolver, querySeen: match === AnswerMatch.SOLICITED });
   }
 
   // --- internals ---
@@ -163,7 +176,8 @@ export class AppLayer implements AppContext {
       flow.app = new TcpSession(flow, this, flow.aPort === DNS_PORT || flow.bPort === DNS_PORT);
       this.counters.stat(AppStat.flows_inspected);
     } else if (flow.proto === IpProto.UDP) {
-      flow.app = flow.aPort === DNS_PORT || flow.bPort === DNS_PORT ? UDP_DNS : UDP_UNDECIDED;
+      // UDP/53: every datagram stands alone; the flow keeps only the queries it sent (dns/queries.ts).
+      flow.app = flow.aPort === DNS_PORT || flow.bPort === DNS_PORT ? new DnsQueries() : UDP_UNDECIDED;
     } else {
       flow.app = APP_DONE;
     }
@@ -183,12 +197,12 @@ export class AppLayer implements AppContext {
     flow.app = APP_DONE;
   }
 
-  private udpDns(flow: Flow, p: Packet, firstFragment = false): void {
+  private udpDns(flow: Flow, p: Packet, dir: number, queries: DnsQueries, firstFragment = false): void {
     const r = parseDnsMessage(p.buf, p.payOff, p.payOff + p.payLen);
     // A first fragment is cut short by design, not malformed.
     if (r.anomaly >= 0 && !(firstFragment && r.anomaly === AppAnomaly['dns.truncated'])) this.counters.anomaly(r.anomaly);
     if (firstFragment) this.counters.stat(AppStat.dns_first_fragments);
-    if (r.message) this.dns(flow, r.message, 'udp');
+    if (r.message) this.dns(flow, r.message, 'udp', dir, queries);
   }
 
   private finishFlow(flow: Flow, s: TcpSession): void {
@@ -200,6 +214,7 @@ export class AppLayer implements AppContext {
     const s = flow.app;
     flow.app = APP_DONE;
     if (s instanceof TcpSession) s.close();
+    else if (s instanceof DnsQueries) return;
     else if (typeof s === 'object' && s !== null) (s as UdpSession).finish();
   }
 }

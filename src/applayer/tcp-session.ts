@@ -3,6 +3,7 @@ import type { Flow } from '../flow/flow.js';
 import { AppStat } from './anomalies.js';
 import type { AppContext } from './context.js';
 import { parseDnsMessage } from './dns/message.js';
+import { DnsQueries } from './dns/queries.js';
 import { DnsTcpFramer } from './dns/tcp-framing.js';
 import { DiscardDirection, HttpConnectResponse, HttpRequestDirection, type HttpHooks } from './http/direction.js';
 import { hostOfAbsoluteTarget, hostOfAuthority, type HttpRequestHead } from './http/request.js';
@@ -282,10 +283,13 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
     this.ctx.budget.release(n);
   }
 
-  dnsMessage(buf: Uint8Array, off: number, end: number): void {
+  /** DNS over TCP: the connection's queries, so its answers can be matched to them. */
+  private dnsQueries: DnsQueries | undefined;
+
+  dnsMessage(buf: Uint8Array, off: number, end: number, dir: number): void {
     const r = parseDnsMessage(buf, off, end);
     if (r.anomaly >= 0) this.ctx.counters.anomaly(r.anomaly);
-    if (r.message) this.ctx.dns(this.flow, r.message, 'tcp');
+    if (r.message) this.ctx.dns(this.flow, r.message, 'tcp', dir, (this.dnsQueries ??= new DnsQueries()));
   }
 }
 
@@ -344,7 +348,7 @@ class DnsTcpDirection implements DirParser {
 
   constructor(session: TcpSession, readonly dir: number) {
     this.framer = new DnsTcpFramer(
-      (buf, off, end) => session.dnsMessage(buf, off, end),
+      (buf, off, end) => session.dnsMessage(buf, off, end, dir),
       (id) => session.anomaly(id),
       (n) => session.reserve(n),
       (n) => session.release(n),

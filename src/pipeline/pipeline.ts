@@ -6,7 +6,7 @@ import { Packet } from '../decode/packet.js';
 import { DetectEngine } from '../detect/engine.js';
 import type { Detection } from '../detect/detection.js';
 import type { Detector } from '../detect/detector.js';
-import type { DnsCache } from '../detect/hosts/dns-names.js';
+import { initiatorOf, type DnsCache } from '../detect/hosts/dns-names.js';
 import { HostState } from '../detect/hosts/host-state.js';
 import type { RuleId } from '../detect/catalog.js';
 import type { Flow } from '../flow/flow.js';
@@ -159,8 +159,11 @@ export class Pipeline {
   private enrich(d: Detection): void {
     if (d.destinationDomain === undefined) {
       const f = d.flow;
-      const name = this.detect.hosts.names.lookup(f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
-      if (name !== undefined) d.destinationDomain = name;
+      const answer = this.detect.hosts.names.lookup(initiatorOf(f), f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
+      if (answer !== undefined) {
+        d.destinationDomain = answer.name;
+        d.resolvedBy = answer;
+      }
     }
     this.moreEnrich?.(d);
   }
