@@ -12,6 +12,8 @@ export const APP_ANOMALIES = [
   'stream.reorder_overflow',
   /** The app-layer memory budget was exhausted: inspection of the flow stopped. */
   'stream.memcap',
+  /** The flow held app-layer memory longest when the pool was full (or its host's share was): its inspection stopped to make room. */
+  'stream.memcap_evicted',
   // DNS
   'dns.truncated',
   'dns.bad_label',

@@ -1,5 +1,6 @@
 import { IpProto, type Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
+import { keyedAddressHash } from '../util/hash.js';
 import { formatIp } from '../util/ip.js';
 import { AppAnomaly, AppCounters, AppStat } from './anomalies.js';
 import type { AppContext } from './context.js';
@@ -50,7 +51,18 @@ export class AppLayer implements AppContext {
   lastInternalError: unknown;
 
   constructor(private readonly opts: AppLayerOptions) {
-    this.budget = new MemoryBudget(opts.memcap ?? 64 * 1024 * 1024);
+    // Charged per flow and per source host (the initiator, keyed: util/hash.ts); a full pool evicts
+    // the oldest holders (memory.ts).
+    this.budget = new MemoryBudget(opts.memcap ?? 64 * 1024 * 1024, {
+      hostOf: (o) => {
+        const f = o as Flow;
+        return keyedAddressHash(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
+      },
+      evict: (o) => {
+        this.counters.anomaly(AppAnomaly['stream.memcap_evicted']);
+        this.abandon(o as Flow);
+      },
+    });
     this.streamDepth = opts.streamDepth ?? 64 * 1024;
   }
 
@@ -62,6 +74,7 @@ export class AppLayer implements AppContext {
     at.tsSec = p.frame.tsSec;
     at.tsNsec = p.frame.tsNsec;
     at.packet = p.frame.index;
+    const prevOwner = this.budget.enter(flow);
     try {
       if (isNew) this.newFlow(flow);
       const s = flow.app;
@@ -92,6 +105,8 @@ export class AppLayer implements AppContext {
       this.counters.anomaly(AppAnomaly['applayer.internal_error']);
       this.lastInternalError = err;
       this.abandon(flow);
+    } finally {
+      this.budget.enter(prevOwner);
     }
   }
 
@@ -103,18 +118,25 @@ export class AppLayer implements AppContext {
     at.tsSec = flow.lastSec;
     at.tsNsec = flow.lastNsec;
     at.packet = 0;
+    const prevOwner = this.budget.enter(flow);
     try {
       this.abandon(flow);
     } catch (err) {
       this.counters.anomaly(AppAnomaly['applayer.internal_error']);
       this.lastInternalError = err;
+    } finally {
+      this.budget.enter(prevOwner);
     }
   }
 
   /** Summary counters: { anomalies, stats }. */
   summary(): { anomalies: Record<string, number>; stats: Record<string, number> } {
     const stats = this.counters.statsObject();
-    stats.memory_peak_bytes = this.budget.peak;
+    const b = this.budget;
+    stats.memory_peak_bytes = b.peak;
+    stats.memory_evicted_flows = b.evictions;
+    stats.memory_flow_cap_refusals = b.flowCapRefusals;
+    stats.memory_host_cap_refusals = b.hostCapRefusals;
     return { anomalies: this.counters.anomaliesObject(), stats };
   }
 
