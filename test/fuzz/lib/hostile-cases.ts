@@ -29,16 +29,24 @@ export async function hostileCases(harness: PipelineHarness): Promise<HostileRes
   if (existsSync(collide) && existsSync(random)) {
     const c = (await loadFrames(collide)).slice(0, FLOOD_FRAMES);
     const r = (await loadFrames(random)).slice(0, FLOOD_FRAMES);
-    // Warm up once, then time each.
+    // Warm up once, then the best of three runs each (the machine may be busy).
     harness.run(r);
-    const t0 = performance.now();
-    const oc = harness.run(c);
-    const t1 = performance.now();
-    const or = harness.run(r);
-    const t2 = performance.now();
-    figures.hashFloodCollidingMs = Math.round(t1 - t0);
-    figures.hashFloodRandomMs = Math.round(t2 - t1);
-    figures.hashFloodRatio = +((t1 - t0) / Math.max(t2 - t1, 0.001)).toFixed(2);
+    const timed = (frames: typeof c): { ms: number; problems: string[] } => {
+      let best = Infinity;
+      let problems: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const o = harness.run(frames);
+        best = Math.min(best, performance.now() - t0);
+        problems = o.problems;
+      }
+      return { ms: best, problems };
+    };
+    const oc = timed(c);
+    const or = timed(r);
+    figures.hashFloodCollidingMs = Math.round(oc.ms);
+    figures.hashFloodRandomMs = Math.round(or.ms);
+    figures.hashFloodRatio = +(oc.ms / Math.max(or.ms, 0.001)).toFixed(2);
     problems.push(...oc.problems.filter((p) => !p.startsWith('case took')), ...or.problems.filter((p) => !p.startsWith('case took')));
     if (figures.hashFloodRatio > 3) problems.push(`hash flooding: colliding flows took ${figures.hashFloodRatio}x the time of random ones`);
   }
