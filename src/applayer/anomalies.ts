@@ -14,6 +14,8 @@ export const APP_ANOMALIES = [
   'stream.memcap',
   /** The flow held app-layer memory longest when the pool was full (or its host's share was): its inspection stopped to make room. */
   'stream.memcap_evicted',
+  /** IP fragments of a datagram given up: overlapping pieces, past 64 KiB or 64 fragments, or memory refused. */
+  'ip.reassembly_dropped',
   // DNS
   'dns.truncated',
   'dns.bad_label',
@@ -113,7 +115,10 @@ export const APP_STATS = [
   'stun_messages',
   'dtls_client_hellos',
   'stream_depth_reached',
+  /** Fragments of protocols other than TCP and UDP (not reassembled). */
   'ip_fragments_skipped',
+  /** IP datagrams put back together from fragments and read like any packet. */
+  'ip_datagrams_reassembled',
   /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */
   'dns_first_fragments',
   /** BitTorrent: peer-wire handshakes read (TCP, uTP, after MSE), DHT messages, uTP packets, tracker and LSD messages. */

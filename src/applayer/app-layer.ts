@@ -8,6 +8,7 @@ import { DnsType, parseDnsMessage, type DnsMessage } from './dns/message.js';
 import type { AppEvent, DnsAddressRecord, EventTime } from './events.js';
 import { MemoryBudget } from './memory.js';
 import { AnswerMatch, DnsQueries } from './dns/queries.js';
+import { FlowReassembly } from './ip-reassembly.js';
 import { TcpSession } from './tcp-session.js';
 import { UDP_PROTOCOLS } from './udp-protocols.js';
 import type { UdpSession } from './udp-session.js';
@@ -47,6 +48,8 @@ export class AppLayer implements AppContext {
   readonly streamDepth: number;
   /** The current event time (reused; see EventTime). */
   readonly at: EventTime = { tsSec: 0, tsNsec: 0, packet: 0 };
+  /** Flows with IP fragments waiting for the rest of their datagram (ip-reassembly.ts). */
+  private readonly reassembly = new Map<Flow, FlowReassembly>();
   /** The last exception caught at this stage's boundary (a bug): kept so tests and the fuzzer can say where. */
   lastInternalError: unknown;
 
@@ -79,11 +82,11 @@ export class AppLayer implements AppContext {
       if (isNew) this.newFlow(flow);
       const s = flow.app;
       if (p.isFragment) {
-        // Without IP reassembly a fragment's bytes cannot be placed in a stream or a datagram. The
-        // exception: the first fragment of a big DNS answer still holds the header and questions.
-        if (s instanceof DnsQueries && p.fragOffset === 0 && p.payLen > 0) this.udpDns(flow, p, dir, s, true);
-        else this.counters.stat(AppStat.ip_fragments_skipped);
-        return;
+        // The pieces are kept (reserved as they arrive) until the datagram is whole; then it goes on
+        // like any packet, so a ClientHello, HTTP request or DNS message sent in fragments is read.
+        const whole = this.reassemble(flow, p);
+        if (!whole) return;
+        p = whole;
       }
       if (s instanceof TcpSession) {
         if (p.proto !== IpProto.TCP) return;
@@ -227,6 +230,21 @@ export class AppLayer implements AppContext {
     if (r.message) this.dns(flow, r.message, 'udp', dir, queries);
   }
 
+  /** One IP fragment of `flow`: the reassembled datagram once complete, else undefined. */
+  private reassemble(flow: Flow, p: Packet): Packet | undefined {
+    if (p.proto !== IpProto.TCP && p.proto !== IpProto.UDP) {
+      this.counters.stat(AppStat.ip_fragments_skipped);
+      return undefined;
+    }
+    let r = this.reassembly.get(flow);
+    if (!r) this.reassembly.set(flow, (r = new FlowReassembly(this.budget)));
+    const whole = r.add(p);
+    if (r.dropped) this.counters.anomaly(AppAnomaly['ip.reassembly_dropped']);
+    if (r.pending === 0) this.reassembly.delete(flow);
+    if (whole) this.counters.stat(AppStat.ip_datagrams_reassembled);
+    return whole;
+  }
+
   private finishFlow(flow: Flow, s: TcpSession): void {
     flow.app = APP_DONE;
     s.close();
@@ -235,6 +253,11 @@ export class AppLayer implements AppContext {
   private abandon(flow: Flow): void {
     const s = flow.app;
     flow.app = APP_DONE;
+    const r = this.reassembly.get(flow);
+    if (r) {
+      r.close();
+      this.reassembly.delete(flow);
+    }
     if (s instanceof TcpSession) s.close();
     else if (s instanceof DnsQueries) return;
     else if (typeof s === 'object' && s !== null) (s as UdpSession).finish();
