@@ -29,6 +29,8 @@ export interface PipelineOptions {
   timer?: PipelineTimer;
   /** The DNS answer cache (default: 65536 entries). The fuzzer gives each short case a small one. */
   dnsCache?: DnsCache;
+  /** Bytes the app-layer parsers may hold together (default 64 MiB; applayer/memory.ts). */
+  appMemcap?: number;
 }
 
 /** Told when the packet clock reaches `nextDeadlineMs`, and at the end of input (after the last flows ended). */
@@ -75,7 +77,7 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
-    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at) });
+    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at), memcap: opts.appMemcap });
     this.detect = new DetectEngine({
       hosts: new HostState({ names: opts.dnsCache }),
       detectors: opts.detectors,
