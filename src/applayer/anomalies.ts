@@ -119,8 +119,6 @@ export const APP_STATS = [
   'ip_fragments_skipped',
   /** IP datagrams put back together from fragments and read like any packet. */
   'ip_datagrams_reassembled',
-  /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */
-  'dns_first_fragments',
   /** BitTorrent: peer-wire handshakes read (TCP, uTP, after MSE), DHT messages, uTP packets, tracker and LSD messages. */
   'bt_handshakes',
   'bt_dht_messages',

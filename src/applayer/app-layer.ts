@@ -222,11 +222,9 @@ export class AppLayer implements AppContext {
     flow.app = APP_DONE;
   }
 
-  private udpDns(flow: Flow, p: Packet, dir: number, queries: DnsQueries, firstFragment = false): void {
+  private udpDns(flow: Flow, p: Packet, dir: number, queries: DnsQueries): void {
     const r = parseDnsMessage(p.buf, p.payOff, p.payOff + p.payLen);
-    // A first fragment is cut short by design, not malformed.
-    if (r.anomaly >= 0 && !(firstFragment && r.anomaly === AppAnomaly['dns.truncated'])) this.counters.anomaly(r.anomaly);
-    if (firstFragment) this.counters.stat(AppStat.dns_first_fragments);
+    if (r.anomaly >= 0) this.counters.anomaly(r.anomaly);
     if (r.message) this.dns(flow, r.message, 'udp', dir, queries);
   }
 
