@@ -16,6 +16,18 @@ const outDir = `${here}out`;
 mkdirSync(outDir, { recursive: true });
 const file = args.file ?? `${outDir}/synthetic-${mix === 'web' ? '' : `${mix}-`}${mb}mb.pcap`;
 
+// Hostile-network cases (issue 14): hash flooding (colliding vs random flows) and memory starvation
+// (`--only hostile` runs only these; another `--only` skips them).
+if (!args.only || args.only === 'hostile') {
+  const { hostileBench } = await import('./hostile-bench.mjs');
+  if (!existsSync(`${root}dist/torwatch.js`)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  const hostile = hostileBench(runs);
+  writeFileSync(`${outDir}/hostile-results.json`, JSON.stringify(hostile, null, 2));
+  if (hostile.hash_flood) console.log(`hash flooding: 30,000 colliding flows ${hostile.hash_flood.colliding_wall_s} s, 30,000 random ${hostile.hash_flood.random_wall_s} s, ratio ${hostile.hash_flood.ratio}x`);
+  if (hostile.memory_starvation) console.log(`memory starvation: legit.onion alerts kept ${hostile.memory_starvation.legit_onion_alerts}, stream.memcap ${hostile.memory_starvation.memcap_anomalies}`);
+  if (args.only === 'hostile') process.exit(0);
+}
+
 // Relay index: load time of the real snapshots and per-lookup cost (cheap; runs first). `--only relays`
 // stops after it.
 const relayBundle = `${outDir}/relay-bench.mjs`;
@@ -43,6 +55,7 @@ for (const [name, d] of Object.entries(delivery)) {
   console.log(`${name.padEnd(15)} ${String(d.end_to_end_alerts_per_s).padStart(8)} (${String(d.end_to_end_wall_s).padStart(6)})        ${String(d.drain_alerts_per_s).padStart(8)} (${String(d.drain_wall_s).padStart(6)})`);
 }
 if (args.only === 'delivery') process.exit(0);
+
 
 if (!existsSync(file)) {
   process.stderr.write(`generating ${file} (${mb} MB)...\n`);

@@ -187,13 +187,13 @@ def expected_alerts(path: str) -> list[dict[str, object]]:
     app, _cache, extra = expected_app.app_alerts(path, iso_time, digits)
     # Every alert of any rule names its destination when DNS answered for it earlier.
     for a in alerts:
-        dom = expected_app.domain_at(extra["answers"], str(a["destination.ip"]), float(_epoch(a, path)))
+        dom = expected_app.domain_at(extra["answers"], str(a["destination.ip"]), float(_epoch(a, path)), str(a["source.ip"]))
         if dom:
             a["destination.domain"] = dom
     alerts += app
     bt = expected_bt.bt_alerts(path, iso_time, digits)
     for a in bt:
-        dom = expected_app.domain_at(extra["answers"], str(a["destination.ip"]), float(_iso_epoch(a)))
+        dom = expected_app.domain_at(extra["answers"], str(a["destination.ip"]), float(_iso_epoch(a)), str(a["source.ip"]))
         if dom:
             a["destination.domain"] = dom
     alerts += bt

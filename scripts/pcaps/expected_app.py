@@ -24,7 +24,8 @@ One alert per flow and rule; a flow is the TCP/UDP 5-tuple; `source` is the SYN 
 (TCP caught mid-stream, UDP) the end not on a likely server port when the first packet came from one
 (initiator(): system ports and src/flow/server-ports.ts's list, as Zeek flips such connections), else
 the first packet's sender. destination.domain: the name a live DNS answer (TTL clamped to 60 s .. 1 day)
-gave for the responder address, at the alert's time.
+received by the initiator (source) gave for the responder address, at the alert's time (an answer
+names addresses only for the host it was sent to).
 """
 from __future__ import annotations
 
@@ -223,14 +224,17 @@ def cert_names(hexder: str) -> tuple[str | None, str | None]:
 
 
 class Cache:
+    """(client that received the answer, address) -> (name, expiry)."""
+
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[str, float]] = {}
+        self.entries: dict[tuple[str, str], tuple[str, float]] = {}
 
-    def insert(self, addr: str, name: str, ttl: int, now: float) -> None:
-        self.entries[str(ipaddress.ip_address(addr))] = (name, now + min(MAX_TTL, max(MIN_TTL, ttl)))
+    def insert(self, client: str, addr: str, name: str, ttl: int, now: float) -> None:
+        key = (str(ipaddress.ip_address(client)), str(ipaddress.ip_address(addr)))
+        self.entries[key] = (name, now + min(MAX_TTL, max(MIN_TTL, ttl)))
 
-    def lookup(self, addr: str, now: float) -> str | None:
-        e = self.entries.get(str(ipaddress.ip_address(addr)))
+    def lookup(self, client: str, addr: str, now: float) -> str | None:
+        e = self.entries.get((str(ipaddress.ip_address(client)), str(ipaddress.ip_address(addr))))
         return e[0] if e and e[1] > now else None
 
 
@@ -240,14 +244,14 @@ def app_alerts(path: str, iso_time, digits: int) -> tuple[list[dict], Cache, dic
     cache = Cache()
     alerts: list[dict] = []
     # Every answer seen, in frame order, for enriching other rules' alerts afterwards.
-    answers: list[tuple[float, str, str, int]] = []
+    answers: list[tuple[float, str, str, int, str]] = []
 
     def base(flow: Flow, rule: str, when: str) -> dict:
         a = {"rule.id": rule, "source.ip": flow.src[0], "source.port": flow.src[1],
              "destination.ip": flow.dst[0], "destination.port": flow.dst[1],
              "network.transport": flow.transport, "network.community_id": flow.community_id,
              "@timestamp": iso_time(when, digits)}
-        dom = cache.lookup(flow.dst[0], float(when))
+        dom = cache.lookup(flow.src[0], flow.dst[0], float(when))
         if dom:
             a["destination.domain"] = dom
         return a
@@ -302,7 +306,7 @@ def app_alerts(path: str, iso_time, digits: int) -> tuple[list[dict], Cache, dic
             if syn:
                 flow.syn_seen = True
             # Named by an earlier DNS answer: hostname rules on the connection itself.
-            dom = cache.lookup(flow.dst[0], float(when))
+            dom = cache.lookup(flow.src[0], flow.dst[0], float(when))
             if dom:
                 hostname(flow, [dom], when, "destination.domain")
         elif syn and not flow.syn_seen:
@@ -326,8 +330,9 @@ def app_alerts(path: str, iso_time, digits: int) -> tuple[list[dict], Cache, dic
                         addr = a6.pop(0)
                     else:
                         continue
-                    cache.insert(addr, names[0], ttl, float(when))
-                    answers.append((float(when), addr, names[0], ttl))
+                    # The answer's receiver is the client it names addresses for.
+                    cache.insert(d[0], addr, names[0], ttl, float(when))
+                    answers.append((float(when), addr, names[0], ttl, d[0]))
         types = vals(row, "tls.handshake.type")
         if types:
             sni = vals(row, "tls.handshake.extensions_server_name")
@@ -366,13 +371,14 @@ def app_alerts(path: str, iso_time, digits: int) -> tuple[list[dict], Cache, dic
     return alerts, cache, {"answers": answers}
 
 
-def domain_at(answers: list[tuple[float, str, str, int]], addr: str, when: float) -> str | None:
-    """The live DNS answer for `addr` at `when` (for other rules' alerts)."""
+def domain_at(answers: list[tuple[float, str, str, int, str]], addr: str, when: float, client: str) -> str | None:
+    """The live DNS answer `client` received for `addr` at `when` (for other rules' alerts)."""
     name = None
     a = str(ipaddress.ip_address(addr))
-    for t, ad, n, ttl in answers:
+    c = str(ipaddress.ip_address(client))
+    for t, ad, n, ttl, cl in answers:
         if t > when:
             break
-        if str(ipaddress.ip_address(ad)) == a and when < t + min(MAX_TTL, max(MIN_TTL, ttl)):
+        if str(ipaddress.ip_address(ad)) == a and str(ipaddress.ip_address(cl)) == c and when < t + min(MAX_TTL, max(MIN_TTL, ttl)):
             name = n
     return name

@@ -194,7 +194,7 @@ def is_pion_server(version: int, cipher: int, exts: list[int]) -> bool:
 class Deriver:
     """One capture's transport alerts, packet by packet in tshark's order."""
 
-    def __init__(self, path: str, iso_time, digits: int, answers: list[tuple[float, str, str, int]]) -> None:
+    def __init__(self, path: str, iso_time, digits: int, answers: list[tuple[float, str, str, int, str]]) -> None:
         self.iso_time, self.digits, self.answers = iso_time, digits, answers
         self.bi = load_bridges()
         self.rows = rows_of(path)
@@ -215,7 +215,7 @@ class Deriver:
         a = {"rule.id": rule, "source.ip": f.src[0], "source.port": f.src[1], "destination.ip": f.dst[0],
              "destination.port": f.dst[1], "network.transport": f.transport, "network.community_id": f.cid,
              "@timestamp": self.iso_time(when, self.digits)}
-        dom = expected_app.domain_at(self.answers, f.dst[0], float(when))
+        dom = expected_app.domain_at(self.answers, f.dst[0], float(when), f.src[0])
         if dom:
             a["destination.domain"] = dom
         return a
@@ -326,8 +326,8 @@ class Deriver:
             if ep is None:
                 continue
             self.packet(row, ep, when, now)
-            for t_, ad, n, ttl in answers_at.get(now, []):
-                self.cache.insert(ad, n, ttl, t_)
+            for t_, ad, n, ttl, cl in answers_at.get(now, []):
+                self.cache.insert(cl, ad, n, ttl, t_)
         # End of input: flows still waiting are decided at their last packet when they lasted long enough.
         for f in self.o4_wait:
             if f.last - f.first >= LONG_S:
@@ -360,7 +360,7 @@ class Deriver:
                     a["labels.tor_bridge_transport"] = hit[0]
                     a["labels.tor_bridge_list"] = f"builtin-{hit[1]}"
                     self.alerts.append(a)
-            dom = self.cache.lookup(f.dst[0], now)
+            dom = self.cache.lookup(f.src[0], f.dst[0], now)
             if dom:
                 self.rendezvous(f.src[0], dom, when)
         elif syn and not f.syn_from_src and not f.flights:
@@ -441,8 +441,8 @@ class Deriver:
             f.ice = f.ice or ice
             if st == 0x0001 and not ice and dir_ not in f.stun_req_dirs:
                 f.stun_req_dirs.add(dir_)
-                srv = f.dst if dir_ == 0 else f.src
-                name = self.cache.lookup(srv[0], now)
+                srv, cl = (f.dst, f.src) if dir_ == 0 else (f.src, f.dst)
+                name = self.cache.lookup(cl[0], srv[0], now)
                 if name and any(t_ == "snowflake" and r == "ice" for t_, r in self.name_entries(name)):
                     self.sf_phase(s[0], "S", now, when)
         htypes = vals(row, "dtls.handshake.type")
@@ -462,5 +462,5 @@ class Deriver:
                 self.dtls_phase(f, s[0], when)
 
 
-def transport_alerts(path: str, iso_time, digits: int, answers: list[tuple[float, str, str, int]]) -> list[dict]:
+def transport_alerts(path: str, iso_time, digits: int, answers: list[tuple[float, str, str, int, str]]) -> list[dict]:
     return Deriver(path, iso_time, digits, answers).run()

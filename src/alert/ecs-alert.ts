@@ -1,3 +1,4 @@
+import { markTruncated } from './truncated.js';
 import type { AggregateSummary } from '../aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
 import type { BitTorrentFacts, BtEndpointFacts, ClientFact, Detection, IndicatorMatch } from '../detect/detection.js';
@@ -90,6 +91,7 @@ export class AlertBuilder {
     const labels = { ...(d.labels ?? {}) };
     if (Object.keys(labels).length) doc.labels = labels;
     doc.torwatch = torwatchFields(d, f, severity);
+    markTruncated(doc);
     return doc;
   }
 
@@ -150,6 +152,7 @@ export class AlertBuilder {
       },
       ...(d.confidence ? { confidence: d.confidence } : {}),
     };
+    markTruncated(doc);
     return doc;
   }
 
@@ -385,6 +388,9 @@ function torwatchFields(d: Detection, f: Flow, severity: string): Record<string,
   };
   if (d.confidence) t.confidence = d.confidence;
   if (d.hostname) t.hostname = { name: d.hostname.name, source: d.hostname.source, ...(d.hostname.match ? { match: d.hostname.match } : {}) };
+  // Which DNS answer named the destination (destination.domain): to this flow's initiator, from this
+  // resolver, at this time, answering a query that was (or was not) seen.
+  if (d.resolvedBy) t.dns_answer = { resolver: d.resolvedBy.resolver, time: isoTime(d.resolvedBy.tsSec, d.resolvedBy.tsNsec), query_seen: d.resolvedBy.querySeen };
   if (d.tls) {
     // No ECS 9.4 fields for these: JA4, the JA3 input string, and what the client offered (ECS
     // tls.next_protocol and tls.version are the negotiated values).

@@ -12,6 +12,10 @@ export const APP_ANOMALIES = [
   'stream.reorder_overflow',
   /** The app-layer memory budget was exhausted: inspection of the flow stopped. */
   'stream.memcap',
+  /** The flow held app-layer memory longest when the pool was full (or its host's share was): its inspection stopped to make room. */
+  'stream.memcap_evicted',
+  /** IP fragments of a datagram given up: overlapping pieces, past 64 KiB or 64 fragments, or memory refused. */
+  'ip.reassembly_dropped',
   // DNS
   'dns.truncated',
   'dns.bad_label',
@@ -28,6 +32,8 @@ export const APP_ANOMALIES = [
   'dns.too_many_records',
   /** A DNS-over-TCP length prefix of 0 or shorter than a DNS header. */
   'dns.tcp_bad_length',
+  /** An answer on a flow whose queries were seen, matching none of them (id and name): not cached. */
+  'dns.unsolicited_answer',
   // TLS
   /** Bytes where a TLS record header was expected that are not one (type, version or length). */
   'tls.bad_record',
@@ -98,6 +104,8 @@ export const APP_STATS = [
   'tcp_opaque_streams',
   'dns_messages',
   'dns_answers_cached',
+  /** Answers cached without a query seen on their flow (asymmetric capture): bound to their receiver all the same. */
+  'dns_answers_without_query',
   'tls_client_hellos',
   'tls_server_hellos',
   'tls_certificates',
@@ -107,9 +115,10 @@ export const APP_STATS = [
   'stun_messages',
   'dtls_client_hellos',
   'stream_depth_reached',
+  /** Fragments of protocols other than TCP and UDP (not reassembled). */
   'ip_fragments_skipped',
-  /** First IP fragments of DNS messages read for their questions (the rest cannot be placed). */
-  'dns_first_fragments',
+  /** IP datagrams put back together from fragments and read like any packet. */
+  'ip_datagrams_reassembled',
   /** BitTorrent: peer-wire handshakes read (TCP, uTP, after MSE), DHT messages, uTP packets, tracker and LSD messages. */
   'bt_handshakes',
   'bt_dht_messages',

@@ -1,11 +1,14 @@
 import { IpProto, type Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
+import { keyedAddressHash } from '../util/hash.js';
 import { formatIp } from '../util/ip.js';
 import { AppAnomaly, AppCounters, AppStat } from './anomalies.js';
 import type { AppContext } from './context.js';
 import { DnsType, parseDnsMessage, type DnsMessage } from './dns/message.js';
 import type { AppEvent, DnsAddressRecord, EventTime } from './events.js';
 import { MemoryBudget } from './memory.js';
+import { AnswerMatch, DnsQueries } from './dns/queries.js';
+import { FlowReassembly } from './ip-reassembly.js';
 import { TcpSession } from './tcp-session.js';
 import { UDP_PROTOCOLS } from './udp-protocols.js';
 import type { UdpSession } from './udp-session.js';
@@ -25,8 +28,6 @@ import type { UdpSession } from './udp-session.js';
  * applayer.internal_error, and ends inspection of that flow, never the run.
  */
 export const APP_DONE: unique symbol = Symbol('app-done');
-/** UDP/53 flows need no per-flow state: every datagram stands alone. */
-const UDP_DNS: unique symbol = Symbol('udp-dns');
 /** A UDP flow on another port whose first datagram had no payload yet. */
 const UDP_UNDECIDED: unique symbol = Symbol('udp-undecided');
 
@@ -47,11 +48,24 @@ export class AppLayer implements AppContext {
   readonly streamDepth: number;
   /** The current event time (reused; see EventTime). */
   readonly at: EventTime = { tsSec: 0, tsNsec: 0, packet: 0 };
+  /** Flows with IP fragments waiting for the rest of their datagram (ip-reassembly.ts). */
+  private readonly reassembly = new Map<Flow, FlowReassembly>();
   /** The last exception caught at this stage's boundary (a bug): kept so tests and the fuzzer can say where. */
   lastInternalError: unknown;
 
   constructor(private readonly opts: AppLayerOptions) {
-    this.budget = new MemoryBudget(opts.memcap ?? 64 * 1024 * 1024);
+    // Charged per flow and per source host (the initiator, keyed: util/hash.ts); a full pool evicts
+    // the oldest holders (memory.ts).
+    this.budget = new MemoryBudget(opts.memcap ?? 64 * 1024 * 1024, {
+      hostOf: (o) => {
+        const f = o as Flow;
+        return keyedAddressHash(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
+      },
+      evict: (o) => {
+        this.counters.anomaly(AppAnomaly['stream.memcap_evicted']);
+        this.abandon(o as Flow);
+      },
+    });
     this.streamDepth = opts.streamDepth ?? 64 * 1024;
   }
 
@@ -63,22 +77,23 @@ export class AppLayer implements AppContext {
     at.tsSec = p.frame.tsSec;
     at.tsNsec = p.frame.tsNsec;
     at.packet = p.frame.index;
+    const prevOwner = this.budget.enter(flow);
     try {
       if (isNew) this.newFlow(flow);
       const s = flow.app;
       if (p.isFragment) {
-        // Without IP reassembly a fragment's bytes cannot be placed in a stream or a datagram. The
-        // exception: the first fragment of a big DNS answer still holds the header and questions.
-        if (s === UDP_DNS && p.fragOffset === 0 && p.payLen > 0) this.udpDns(flow, p, true);
-        else this.counters.stat(AppStat.ip_fragments_skipped);
-        return;
+        // The pieces are kept (reserved as they arrive) until the datagram is whole; then it goes on
+        // like any packet, so a ClientHello, HTTP request or DNS message sent in fragments is read.
+        const whole = this.reassemble(flow, p);
+        if (!whole) return;
+        p = whole;
       }
       if (s instanceof TcpSession) {
         if (p.proto !== IpProto.TCP) return;
         s.packet(p, dir);
         if (s.finished) this.finishFlow(flow, s);
-      } else if (s === UDP_DNS) {
-        if (p.payLen > 0) this.udpDns(flow, p);
+      } else if (s instanceof DnsQueries) {
+        if (p.payLen > 0) this.udpDns(flow, p, dir, s);
       } else if (s === UDP_UNDECIDED) {
         this.decideUdp(flow, p, dir);
       } else if (s === undefined) {
@@ -93,6 +108,8 @@ export class AppLayer implements AppContext {
       this.counters.anomaly(AppAnomaly['applayer.internal_error']);
       this.lastInternalError = err;
       this.abandon(flow);
+    } finally {
+      this.budget.enter(prevOwner);
     }
   }
 
@@ -104,18 +121,25 @@ export class AppLayer implements AppContext {
     at.tsSec = flow.lastSec;
     at.tsNsec = flow.lastNsec;
     at.packet = 0;
+    const prevOwner = this.budget.enter(flow);
     try {
       this.abandon(flow);
     } catch (err) {
       this.counters.anomaly(AppAnomaly['applayer.internal_error']);
       this.lastInternalError = err;
+    } finally {
+      this.budget.enter(prevOwner);
     }
   }
 
   /** Summary counters: { anomalies, stats }. */
   summary(): { anomalies: Record<string, number>; stats: Record<string, number> } {
     const stats = this.counters.statsObject();
-    stats.memory_peak_bytes = this.budget.peak;
+    const b = this.budget;
+    stats.memory_peak_bytes = b.peak;
+    stats.memory_evicted_flows = b.evictions;
+    stats.memory_flow_cap_refusals = b.flowCapRefusals;
+    stats.memory_host_cap_refusals = b.hostCapRefusals;
     return { anomalies: this.counters.anomaliesObject(), stats };
   }
 
@@ -125,9 +149,10 @@ export class AppLayer implements AppContext {
     this.opts.onEvent(flow, ev, this.at);
   }
 
-  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp'): void {
+  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp', dir = -1, queries?: DnsQueries): void {
     this.counters.stat(AppStat.dns_messages);
     const qs = msg.questions;
+    if (!msg.response && qs.length) queries?.query(msg.id, qs[0].name);
     if (qs.length) {
       const names: string[] = [];
       const qtypes: number[] = [];
@@ -142,6 +167,13 @@ export class AppLayer implements AppContext {
     // name it will be connecting to, whatever CNAME chain the resolver followed. The detect stage's
     // host state files them (address -> name) for later flows.
     const asked = qs.length ? qs[0].name : msg.answers[0].name;
+    // Bound to the query it answers where this flow showed queries: an answer nobody asked for (a
+    // spoofed one) would otherwise name a later connection of the receiver.
+    const match = queries ? queries.match(msg.id, qs.length ? qs[0].name : '') : AnswerMatch.NO_QUERY_SEEN;
+    if (match === AnswerMatch.UNSOLICITED) {
+      this.counters.anomaly(AppAnomaly['dns.unsolicited_answer']);
+      return;
+    }
     let addrs: string[] | undefined;
     let records: DnsAddressRecord[] | undefined;
     let ttl = Infinity;
@@ -153,7 +185,13 @@ export class AppLayer implements AppContext {
       (addrs ??= []).push(formatIp(a.version, w[0], w[1], w[2], w[3]));
       if (a.ttl < ttl) ttl = a.ttl;
     }
-    if (addrs && records) this.emit(flow, { kind: 'dns-answer', name: asked, addrs, records, ttl });
+    if (!addrs || !records) return;
+    if (match === AnswerMatch.NO_QUERY_SEEN) this.counters.stat(AppStat.dns_answers_without_query);
+    // The receiver is the client the names are for: the side the answer went to (dir 0: a -> b).
+    const toA = dir === 1 || (dir < 0 && flow.aPort !== DNS_PORT);
+    const client: DnsAddressRecord = { version: flow.ipVersion, words: toA ? [flow.a0, flow.a1, flow.a2, flow.a3] : [flow.b0, flow.b1, flow.b2, flow.b3], ttl: 0 };
+    const resolver = toA ? formatIp(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3) : formatIp(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3);
+    this.emit(flow, { kind: 'dns-answer', name: asked, addrs, records, ttl, client, resolver, querySeen: match === AnswerMatch.SOLICITED });
   }
 
   // --- internals ---
@@ -163,7 +201,8 @@ export class AppLayer implements AppContext {
       flow.app = new TcpSession(flow, this, flow.aPort === DNS_PORT || flow.bPort === DNS_PORT);
       this.counters.stat(AppStat.flows_inspected);
     } else if (flow.proto === IpProto.UDP) {
-      flow.app = flow.aPort === DNS_PORT || flow.bPort === DNS_PORT ? UDP_DNS : UDP_UNDECIDED;
+      // UDP/53: every datagram stands alone; the flow keeps only the queries it sent (dns/queries.ts).
+      flow.app = flow.aPort === DNS_PORT || flow.bPort === DNS_PORT ? new DnsQueries() : UDP_UNDECIDED;
     } else {
       flow.app = APP_DONE;
     }
@@ -183,12 +222,25 @@ export class AppLayer implements AppContext {
     flow.app = APP_DONE;
   }
 
-  private udpDns(flow: Flow, p: Packet, firstFragment = false): void {
+  private udpDns(flow: Flow, p: Packet, dir: number, queries: DnsQueries): void {
     const r = parseDnsMessage(p.buf, p.payOff, p.payOff + p.payLen);
-    // A first fragment is cut short by design, not malformed.
-    if (r.anomaly >= 0 && !(firstFragment && r.anomaly === AppAnomaly['dns.truncated'])) this.counters.anomaly(r.anomaly);
-    if (firstFragment) this.counters.stat(AppStat.dns_first_fragments);
-    if (r.message) this.dns(flow, r.message, 'udp');
+    if (r.anomaly >= 0) this.counters.anomaly(r.anomaly);
+    if (r.message) this.dns(flow, r.message, 'udp', dir, queries);
+  }
+
+  /** One IP fragment of `flow`: the reassembled datagram once complete, else undefined. */
+  private reassemble(flow: Flow, p: Packet): Packet | undefined {
+    if (p.proto !== IpProto.TCP && p.proto !== IpProto.UDP) {
+      this.counters.stat(AppStat.ip_fragments_skipped);
+      return undefined;
+    }
+    let r = this.reassembly.get(flow);
+    if (!r) this.reassembly.set(flow, (r = new FlowReassembly(this.budget)));
+    const whole = r.add(p);
+    if (r.dropped) this.counters.anomaly(AppAnomaly['ip.reassembly_dropped']);
+    if (r.pending === 0) this.reassembly.delete(flow);
+    if (whole) this.counters.stat(AppStat.ip_datagrams_reassembled);
+    return whole;
   }
 
   private finishFlow(flow: Flow, s: TcpSession): void {
@@ -199,7 +251,13 @@ export class AppLayer implements AppContext {
   private abandon(flow: Flow): void {
     const s = flow.app;
     flow.app = APP_DONE;
+    const r = this.reassembly.get(flow);
+    if (r) {
+      r.close();
+      this.reassembly.delete(flow);
+    }
     if (s instanceof TcpSession) s.close();
+    else if (s instanceof DnsQueries) return;
     else if (typeof s === 'object' && s !== null) (s as UdpSession).finish();
   }
 }

@@ -1,6 +1,7 @@
 import type { Flow } from '../flow/flow.js';
 import type { AppCounters } from './anomalies.js';
 import type { DnsMessage } from './dns/message.js';
+import type { DnsQueries } from './dns/queries.js';
 import type { AppEvent, EventTime } from './events.js';
 import type { MemoryBudget } from './memory.js';
 
@@ -17,6 +18,9 @@ export interface AppContext {
   readonly at?: Readonly<EventTime>;
   /** Report a fact about `flow` at the current event time. */
   emit(flow: Flow, ev: AppEvent): void;
-  /** A parsed DNS message of `flow`: events, and answers into the cache. */
-  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp'): void;
+  /**
+   * A parsed DNS message of `flow`, sent in direction `dir` (0: a -> b): events, and answers into the
+   * cache, bound to the client that received them and checked against the flow's `queries`.
+   */
+  dns(flow: Flow, msg: DnsMessage, transport: 'udp' | 'tcp', dir?: number, queries?: DnsQueries): void;
 }

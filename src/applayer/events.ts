@@ -31,7 +31,7 @@ export type AppEvent =
    * The A/AAAA addresses a DNS response gave for its (first) question name, after any CNAME chain:
    * as text (`addrs`) and as words with each record's TTL (`records`); `ttl` is the smallest.
    */
-  | { kind: 'dns-answer'; name: string; addrs: string[]; records: DnsAddressRecord[]; ttl: number }
+  | DnsAnswerEvent
   | TlsClientHelloEvent
   | { kind: 'tls-server-hello'; version: number; cipher: number; alpn?: string }
   /** The server's leaf certificate names (TLS <= 1.2: sent in the clear). */
@@ -72,7 +72,7 @@ export type AppEvent =
    * Not from a parser: the detect stage's host state says the flow's responder address was answered by
    * DNS earlier for this name (still live). Told to detectors when the flow starts.
    */
-  | { kind: 'resolved-destination'; name: string }
+  | { kind: 'resolved-destination'; name: string; answer: DnsAnswerRef }
   /** BitTorrent: peer wire, uTP, DHT, trackers, LSD (bittorrent/events.ts). */
   | BitTorrentEvent;
 
@@ -97,6 +97,34 @@ export interface DtlsClientHelloEvent {
   ja4: string;
   afterStun: boolean;
   iceChecks: boolean;
+}
+
+/** The answer behind a cached name: what the alert says named the address. */
+export interface DnsAnswerRef {
+  readonly name: string;
+  /** The resolver that sent the answer (its address as text). */
+  readonly resolver: string;
+  /** When the answer was seen (packet time). */
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  /** Whether the query it answered was seen on its flow (false: asymmetric capture, or no query sent). */
+  readonly querySeen: boolean;
+}
+
+/**
+ * The A/AAAA addresses a DNS response gave for its (first) question name, after any CNAME chain, and
+ * who it was for: the `client` that received it (the names it gives are only that host's names), the
+ * `resolver` that sent it, and whether the query it answers was seen on the flow.
+ */
+export interface DnsAnswerEvent {
+  kind: 'dns-answer';
+  name: string;
+  addrs: string[];
+  records: DnsAddressRecord[];
+  ttl: number;
+  client: DnsAddressRecord;
+  resolver: string;
+  querySeen: boolean;
 }
 
 /** One A/AAAA record of a DNS answer: the address as four 32-bit words (IPv4 in words[3]). */

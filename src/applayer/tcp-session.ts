@@ -3,6 +3,7 @@ import type { Flow } from '../flow/flow.js';
 import { AppStat } from './anomalies.js';
 import type { AppContext } from './context.js';
 import { parseDnsMessage } from './dns/message.js';
+import { DnsQueries } from './dns/queries.js';
 import { DnsTcpFramer } from './dns/tcp-framing.js';
 import { DiscardDirection, HttpConnectResponse, HttpRequestDirection, type HttpHooks } from './http/direction.js';
 import { hostOfAbsoluteTarget, hostOfAuthority, type HttpRequestHead } from './http/request.js';
@@ -19,6 +20,14 @@ import { TlsClientHelloEvent } from './tls/facts.js';
 import type { ServerHello } from './tls/server-hello.js';
 import { OPAQUE_SCANS, type TcpProtocol, type TcpSessionHandle } from './tcp-protocols.js';
 import { TeeDirection } from './tee.js';
+import { boundName, boundText, NAME_MAX, URL_MAX } from '../util/bound.js';
+
+/** A request method is a short token; a longer one is cut like any attacker string. */
+const METHOD_MAX = 32;
+
+function boundHost(h: string | undefined): string | undefined {
+  return h !== undefined && h.length > NAME_MAX ? boundName(h) : h;
+}
 
 /** What the session found the stream to be; OTHER = a protocol from TCP_PROTOCOLS, OPAQUE = none known. */
 export const TcpProto = { UNKNOWN: 0, TLS: 1, HTTP: 2, DNS: 3, OTHER: 4, OPAQUE: 5 } as const;
@@ -219,7 +228,10 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
     if (!names) return;
     this.tlsCertificate = true;
     this.ctx.counters.stat(AppStat.tls_certificates);
-    this.ctx.emit(this.flow, { kind: 'tls-certificate', subjectCN: names.subjectCN, issuerCN: names.issuerCN, version: this.tlsVersion });
+    // Names the server chose: bounded like the client's.
+    const subjectCN = names.subjectCN !== undefined ? boundName(names.subjectCN) : undefined;
+    const issuerCN = names.issuerCN !== undefined ? boundName(names.issuerCN) : undefined;
+    this.ctx.emit(this.flow, { kind: 'tls-certificate', subjectCN, issuerCN, version: this.tlsVersion });
   }
 
   clientMovedOn(dir: number): void {
@@ -234,12 +246,13 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
     this.ctx.counters.stat(AppStat.http_requests);
     this.ctx.emit(this.flow, {
       kind: 'http-request',
-      method: h.method,
-      target: h.target,
+      // Every string the client chose is bounded here, before rules, aggregation keys and alerts see it.
+      method: boundText(h.method, METHOD_MAX),
+      target: boundText(h.target, URL_MAX),
       version: h.version,
-      host: h.host !== undefined ? hostOfAuthority(h.host) : undefined,
-      connectHost: h.method === 'CONNECT' ? hostOfAuthority(h.target) : undefined,
-      targetHost: hostOfAbsoluteTarget(h.target),
+      host: boundHost(h.host !== undefined ? hostOfAuthority(h.host) : undefined),
+      connectHost: boundHost(h.method === 'CONNECT' ? hostOfAuthority(h.target) : undefined),
+      targetHost: boundHost(hostOfAbsoluteTarget(h.target)),
       userAgent: h.userAgent !== undefined ? boundString(h.userAgent, USER_AGENT_MAX) : undefined,
     });
     // A BitTorrent tracker request: the answer (peers) is read instead of discarded.
@@ -270,10 +283,13 @@ export class TcpSession implements TlsHooks, HttpHooks, StreamSink, TcpSessionHa
     this.ctx.budget.release(n);
   }
 
-  dnsMessage(buf: Uint8Array, off: number, end: number): void {
+  /** DNS over TCP: the connection's queries, so its answers can be matched to them. */
+  private dnsQueries: DnsQueries | undefined;
+
+  dnsMessage(buf: Uint8Array, off: number, end: number, dir: number): void {
     const r = parseDnsMessage(buf, off, end);
     if (r.anomaly >= 0) this.ctx.counters.anomaly(r.anomaly);
-    if (r.message) this.ctx.dns(this.flow, r.message, 'tcp');
+    if (r.message) this.ctx.dns(this.flow, r.message, 'tcp', dir, (this.dnsQueries ??= new DnsQueries()));
   }
 }
 
@@ -332,7 +348,7 @@ class DnsTcpDirection implements DirParser {
 
   constructor(session: TcpSession, readonly dir: number) {
     this.framer = new DnsTcpFramer(
-      (buf, off, end) => session.dnsMessage(buf, off, end),
+      (buf, off, end) => session.dnsMessage(buf, off, end, dir),
       (id) => session.anomaly(id),
       (n) => session.reserve(n),
       (n) => session.release(n),

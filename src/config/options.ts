@@ -231,7 +231,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   },
   {
     key: 'relays-max-size', flags: '--relays-max-size <bytes>', list: false,
-    help: 'largest relay list accepted from a URL, compressed or not (e.g. 64M; default 512M); a larger answer is refused and the cached copy used',
+    help: 'largest relay list accepted from a URL, compressed or not (e.g. 128M; default 64M, room for any real relay list); a larger answer is refused and the cached copy used',
     apply: (s, v) => {
       const n = parseSize(v[v.length - 1]);
       if (n === undefined || n < 1024) return `'${v[v.length - 1]}' is not a size of at least 1k (e.g. 64M, 1G)`;

@@ -86,7 +86,7 @@ export function defaultSettings(): Settings {
     // A consensus is valid for 3 h; an hourly-refreshed set older than that has missed refreshes.
     relaysMaxAgeMs: 3 * 3600_000,
     relaysFetchTimeoutMs: 60_000,
-    relaysMaxBytes: 512 * 1024 * 1024,
+    relaysMaxBytes: 64 * 1024 * 1024,
   };
 }
 

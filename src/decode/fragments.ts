@@ -1,5 +1,6 @@
 import type { Packet } from './packet.js';
 import { Stat } from './stats.js';
+import { HASH_KEY, keyedMix } from '../util/hash.js';
 
 /**
  * IP fragments without reassembly: only the first fragment carries the transport header, so it
@@ -183,14 +184,15 @@ export class FragmentTracker {
     );
   }
 
+  /** Keyed with the per-process secret (util/hash.ts): a sender cannot crowd one bucket to push a first fragment out. */
   private hash(meta: number, src: Uint32Array, dst: Uint32Array, id: number): number {
-    let h = Math.imul(meta ^ 0x2545f491, 0x9e3779b1);
+    let h = Math.imul(meta ^ HASH_KEY[0], 0x9e3779b1);
     h = Math.imul(h ^ id, 0x85ebca6b);
     for (let i = 0; i < 4; i++) {
       h = Math.imul(h ^ src[i], 0xcc9e2d51);
       h = Math.imul(h ^ dst[i], 0x1b873593);
       h ^= h >>> 15;
     }
-    return (h ^ (h >>> 16)) >>> 0;
+    return keyedMix(h ^ (h >>> 16), HASH_KEY[2]);
   }
 }

@@ -1,3 +1,4 @@
+import type { DnsAnswerRef } from '../applayer/events.js';
 import type { Flow } from '../flow/flow.js';
 import type { RuleDef, Severity } from './catalog.js';
 
@@ -28,6 +29,8 @@ export interface Detection {
   hostname?: HostnameFact;
   /** Destination name learned from an earlier DNS answer in the capture. */
   destinationDomain?: string;
+  /** The DNS answer that gave destinationDomain (to the flow's initiator): torwatch.dns_answer.*. */
+  resolvedBy?: DnsAnswerRef;
   /** TLS facts (JA3/JA4, versions, certificate names), filled by the TLS parser. */
   tls?: TlsFacts;
   /** The HTTP request behind the detection. */

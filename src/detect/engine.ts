@@ -5,6 +5,7 @@ import type { FlowEndReason } from '../flow/table.js';
 import { RULES, type RuleId } from './catalog.js';
 import type { Detection, Finding } from './detection.js';
 import type { DetectContext, Detector } from './detector.js';
+import { initiatorOf } from './hosts/dns-names.js';
 import { HostState } from './hosts/host-state.js';
 
 export interface DetectEngineOptions {
@@ -86,10 +87,11 @@ export class DetectEngine implements DetectContext {
    * responder's address, detectors hear it first (a connection is named by the lookup that preceded it).
    */
   flowOpened(flow: Flow, p: Packet): void {
-    const name = this.hosts.names.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, this.nowMs);
-    if (name === undefined) return;
+    // Only what the initiator itself was told: another host's answer (or one spoofed to it) names nothing here.
+    const answer = this.hosts.names.lookup(initiatorOf(flow), flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, this.nowMs);
+    if (answer === undefined) return;
     const at: EventTime = { tsSec: p.frame.tsSec, tsNsec: p.frame.tsNsec, packet: p.frame.index };
-    this.onAppEvent(flow, { kind: 'resolved-destination', name }, at);
+    this.onAppEvent(flow, { kind: 'resolved-destination', name: answer.name, answer }, at);
   }
 
   onPacket(flow: Flow, p: Packet, isNew: boolean, dir: number): void {
@@ -105,9 +107,10 @@ export class DetectEngine implements DetectContext {
   onAppEvent(flow: Flow, ev: AppEvent, at: EventTime): void {
     if (ev.kind === 'dns-answer') {
       const names = this.hosts.names;
+      const answer = { name: ev.name, resolver: ev.resolver, tsSec: at.tsSec, tsNsec: at.tsNsec, querySeen: ev.querySeen };
       for (const r of ev.records) {
         const w = r.words;
-        names.insert(r.version, w[0], w[1], w[2], w[3], ev.name, r.ttl, this.nowMs);
+        names.insert(ev.client, r.version, w[0], w[1], w[2], w[3], answer, r.ttl, this.nowMs);
       }
     }
     const hooks = this.appHooks;

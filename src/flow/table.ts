@@ -2,7 +2,7 @@ import { type Packet, IpProto, TcpFlag } from '../decode/packet.js';
 import { Flow, Initiator, TcpState, type InitiatorValue } from './flow.js';
 import { sourceLooksLikeServer } from './server-ports.js';
 import { icmpPorts, type IcmpPorts } from './icmp-ports.js';
-import { fmix } from '../util/hash.js';
+import { flowHash4, flowHash6 } from './flow-hash.js';
 import { updateTcpState } from './tcp-state.js';
 
 /** Why a flow left the table. */
@@ -35,10 +35,6 @@ const C_UDP = 3;
 const C_OTHER = 4;
 const N_CLASSES = 5;
 
-function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  return fmix(w0 ^ fmix(w1 ^ fmix(w2 ^ fmix(w3 ^ Math.imul(port + 1, 0x9e3779b1)))));
-}
-
 export interface FlowTableStats {
   created: number;
   active: number;
@@ -46,7 +42,16 @@ export interface FlowTableStats {
   expired: number;
   evicted: number;
   reused: number;
+  /** New flows that landed in a bucket already holding another flow (the keyed hash keeps this near the birthday figure). */
+  collisions: number;
+  /** Flows evicted because their bucket chain was at MAX_CHAIN (also counted in `evicted`); 0 unless the hash is attacked and guessed. */
+  chainEvicted: number;
+  /** Longest bucket chain a new flow joined. */
+  longestChain: number;
 }
+
+/** Most flows one bucket chain holds: bounds every lookup's walk whatever the sender chose. */
+export const MAX_CHAIN = 16;
 
 /**
  * The flow table: one canonical entry per 5-tuple in both directions, found by a symmetric hash over
@@ -70,7 +75,7 @@ export class FlowTable {
   private nextExpiryCheck = -Infinity;
   private readonly icmp: IcmpPorts = { sport: 0, dport: 0, oneWay: false };
 
-  readonly stats: FlowTableStats = { created: 0, active: 0, peak: 0, expired: 0, evicted: 0, reused: 0 };
+  readonly stats: FlowTableStats = { created: 0, active: 0, peak: 0, expired: 0, evicted: 0, reused: 0, collisions: 0, chainEvicted: 0, longestChain: 0 };
 
   constructor(private readonly opts: FlowTableOptions) {
     if (!(opts.maxFlows >= 1)) throw new RangeError('maxFlows must be >= 1');
@@ -109,15 +114,17 @@ export class FlowTable {
     const d = p.dst;
     const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
     const d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
-    // XOR of per-endpoint hashes is symmetric, so both directions land in the same bucket. IPv4 keeps
-    // words 0..2 zero: one mix per endpoint is enough there.
+    // Symmetric and keyed (flow-hash.ts): both directions land in the same bucket, and a sender cannot
+    // choose tuples that share one. IPv4 keeps words 0..2 zero: one address word per endpoint.
     const hash = p.ipVersion === 4
-      ? fmix((fmix(s3 ^ Math.imul(sport + 1, 0x9e3779b1)) ^ fmix(d3 ^ Math.imul(dport + 1, 0x9e3779b1))) + proto)
-      : fmix((endpointHash(s0, s1, s2, s3, sport) ^ endpointHash(d0, d1, d2, d3, dport)) + proto);
+      ? flowHash4(s3, sport, d3, dport, proto)
+      : flowHash6(s0, s1, s2, s3, sport, d0, d1, d2, d3, dport, proto);
 
     const bi = hash & this.mask;
     let f = this.buckets[bi];
+    let chain = 0;
     while (f !== null) {
+      chain++;
       if (f.hash === hash && f.proto === proto && f.ipVersion === p.ipVersion) {
         if (f.aPort === sport && f.bPort === dport && f.a3 === s3 && f.b3 === d3 && f.a2 === s2 && f.b2 === d2 &&
             f.a1 === s1 && f.b1 === d1 && f.a0 === s0 && f.b0 === d0) {
@@ -142,7 +149,12 @@ export class FlowTable {
     }
 
     if (f === null) {
-      if (this.stats.active >= this.opts.maxFlows) this.evictOne();
+      if (chain > 0) this.stats.collisions++;
+      // A chain at its bound (only a broken or guessed key gets there: with a keyed hash and at most one
+      // flow per bucket on average, 16 in one bucket does not happen by chance) gives up its least
+      // recently active flow, so no lookup ever walks more than MAX_CHAIN entries.
+      if (chain >= MAX_CHAIN) this.evictFromChain(bi);
+      else if (this.stats.active >= this.opts.maxFlows) this.evictOne();
       // The initiator is the SYN sender; a SYN-ACK seen first means the receiver initiated; without a
       // handshake packet (TCP mid-stream, UDP) the end on a likely server port is the responder
       // (server-ports.ts, as Zeek and Suricata do); otherwise the first packet's sender.
@@ -168,6 +180,7 @@ export class FlowTable {
       st.created++;
       st.active++;
       if (st.active > st.peak) st.peak = st.active;
+      if (chain + 1 > st.longestChain) st.longestChain = Math.min(chain + 1, MAX_CHAIN);
       if (st.active > this.buckets.length && this.buckets.length < this.maxBuckets) this.grow();
     } else {
       this.isNew = false;
@@ -292,6 +305,16 @@ export class FlowTable {
       this.remove(best, 'evicted');
       this.stats.evicted++;
     }
+  }
+
+  /** Bucket `bi`'s chain is full: its least recently active flow leaves (counted as evicted). */
+  private evictFromChain(bi: number): void {
+    let oldest = this.buckets[bi];
+    for (let x = oldest; x !== null; x = x.bucketNext) if (x.lastMs < oldest!.lastMs) oldest = x;
+    if (oldest === null) return;
+    this.remove(oldest, 'evicted');
+    this.stats.evicted++;
+    this.stats.chainEvicted++;
   }
 
   private grow(): void {

@@ -72,6 +72,8 @@ export function renderPrometheus(s: DaemonStats, version: string): string {
   w.family('torwatch_flows_created_total', 'counter', 'Flows created.', [[{}, s.flows.created]]);
   w.family('torwatch_flows_expired_total', 'counter', 'Flows ended by idle timeout.', [[{}, s.flows.expired]]);
   w.family('torwatch_flows_evicted_total', 'counter', 'Flows evicted at the --max-flows cap.', [[{}, s.flows.evicted]]);
+  w.family('torwatch_flow_hash_collisions_total', 'counter', 'New flows that joined a non-empty flow-table bucket.', [[{}, s.flows.collisions]]);
+  w.family('torwatch_flow_chain_evicted_total', 'counter', 'Flows evicted because their flow-table bucket chain was full (a hash-flooding sign).', [[{}, s.flows.chainEvicted]]);
   // Every rule appears from the start (at 0), so rate() and absent() work before the first alert.
   const byRule = { ...Object.fromEntries(RULE_IDS.map((r) => [r, 0])), ...s.alerts.byRule };
   w.family('torwatch_alerts_total', 'counter', 'Alerts raised, by rule.', Object.entries(byRule).map(([rule, n]) => [{ rule }, n]));

@@ -27,7 +27,7 @@ export interface DaemonStats {
   /** Sums over interfaces of pcap_stats drops; undefined when a backend cannot tell (cap). */
   kernelDropped?: number;
   interfaceDropped?: number;
-  flows: { active: number; created: number; expired: number; evicted: number; peak: number };
+  flows: { active: number; created: number; expired: number; evicted: number; peak: number; collisions: number; chainEvicted: number };
   alerts: { total: number; byRule: Record<string, number> };
   suppressed?: { total: number; byRule: Record<string, number> };
   outputs: OutputStats[];
@@ -68,7 +68,7 @@ export function collectStats(i: StatsInputs): DaemonStats {
     interfaces: i.captures.map((c, k) => ({ ...c, ...(i.traffic[k] ?? { packets: 0, bytes: 0 }) })),
     kernelDropped: sumIfAll(i.captures.map((c) => c.dropped)),
     interfaceDropped: sumIfAll(i.captures.map((c) => c.ifDropped)),
-    flows: { active: fl.active, created: fl.created, expired: fl.expired, evicted: fl.evicted, peak: fl.peak },
+    flows: { active: fl.active, created: fl.created, expired: fl.expired, evicted: fl.evicted, peak: fl.peak, collisions: fl.collisions, chainEvicted: fl.chainEvicted },
     alerts: { total: Object.values(byRule).reduce((a, b) => a + b, 0), byRule },
     ...(sup ? { suppressed: { total: Object.values(sup).reduce((a, b) => a + b, 0), byRule: sup } } : {}),
     outputs: i.outputs,

@@ -6,7 +6,7 @@ import { Packet } from '../decode/packet.js';
 import { DetectEngine } from '../detect/engine.js';
 import type { Detection } from '../detect/detection.js';
 import type { Detector } from '../detect/detector.js';
-import type { DnsCache } from '../detect/hosts/dns-names.js';
+import { initiatorOf, type DnsCache } from '../detect/hosts/dns-names.js';
 import { HostState } from '../detect/hosts/host-state.js';
 import type { RuleId } from '../detect/catalog.js';
 import type { Flow } from '../flow/flow.js';
@@ -29,6 +29,8 @@ export interface PipelineOptions {
   timer?: PipelineTimer;
   /** The DNS answer cache (default: 65536 entries). The fuzzer gives each short case a small one. */
   dnsCache?: DnsCache;
+  /** Bytes the app-layer parsers may hold together (default 64 MiB; applayer/memory.ts). */
+  appMemcap?: number;
 }
 
 /** Told when the packet clock reaches `nextDeadlineMs`, and at the end of input (after the last flows ended). */
@@ -75,7 +77,7 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
-    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at) });
+    this.app = new AppLayer({ onEvent: (f, ev, at) => this.detect.onAppEvent(f, ev, at), memcap: opts.appMemcap });
     this.detect = new DetectEngine({
       hosts: new HostState({ names: opts.dnsCache }),
       detectors: opts.detectors,
@@ -159,8 +161,11 @@ export class Pipeline {
   private enrich(d: Detection): void {
     if (d.destinationDomain === undefined) {
       const f = d.flow;
-      const name = this.detect.hosts.names.lookup(f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
-      if (name !== undefined) d.destinationDomain = name;
+      const answer = this.detect.hosts.names.lookup(initiatorOf(f), f.ipVersion, f.b0, f.b1, f.b2, f.b3, this.clockMs);
+      if (answer !== undefined) {
+        d.destinationDomain = answer.name;
+        d.resolvedBy = answer;
+      }
     }
     this.moreEnrich?.(d);
   }

@@ -18,7 +18,7 @@ export interface RunSummary {
   packets: number;
   bytes: number;
   flowPackets: number;
-  flows: { created: number; peak: number; expired: number; evicted: number; reused: number; active: number };
+  flows: { created: number; peak: number; expired: number; evicted: number; reused: number; active: number; collisions: number; chainEvicted: number; longestChain: number };
   /** excludedByRule: matches suppressed by --allow. */
   alerts: { total: number; byRule: Record<string, number>; excludedByRule: Record<string, number> };
   /** Relay-set and threat-intel matching (present when intel was used). */
@@ -73,7 +73,7 @@ export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: Outpu
 export function formatSummary(s: RunSummary): string {
   const lines = [
     `torwatch: ${s.packets} packets, ${(s.bytes / 1e6).toFixed(1)} MB in ${(s.elapsedMs / 1000).toFixed(2)} s (${s.packetsPerSecond} packets/s)`,
-    `  flows: ${s.flows.created} created, peak ${s.flows.peak}, expired ${s.flows.expired}, evicted ${s.flows.evicted}`,
+    `  flows: ${s.flows.created} created, peak ${s.flows.peak}, expired ${s.flows.expired}, evicted ${s.flows.evicted}, hash collisions ${s.flows.collisions} (longest chain ${s.flows.longestChain}, ${s.flows.chainEvicted} evicted from full chains)`,
     `  alerts: ${s.alerts.total}` + (s.alerts.total ? ' (' + Object.entries(s.alerts.byRule).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''),
   ];
   const ag = s.aggregation;

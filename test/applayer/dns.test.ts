@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppAnomaly } from '../../src/applayer/anomalies.js';
-import { DnsCache, MAX_TTL_S, MIN_TTL_S } from '../../src/detect/hosts/dns-names.js';
+import { DnsCache, MAX_TTL_S, MIN_TTL_S, type DnsAnswerRef, type HostAddress } from '../../src/detect/hosts/dns-names.js';
 import { parseDnsMessage } from '../../src/applayer/dns/message.js';
 import { decodeName, MAX_POINTERS, type NameResult } from '../../src/applayer/dns/name.js';
 import { DnsTcpFramer } from '../../src/applayer/dns/tcp-framing.js';
@@ -217,39 +217,50 @@ describe('DNS over TCP framing (src/applayer/dns/tcp-framing.ts)', () => {
 
 describe('DNS answer cache (src/applayer/dns/cache.ts)', () => {
   const v4 = (a: number, b: number, c: number, d: number): number => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  const CLIENT: HostAddress = { version: 4, words: [0, 0, 0, v4(10, 1, 1, 10)] };
+  const OTHER: HostAddress = { version: 4, words: [0, 0, 0, v4(10, 1, 1, 11)] };
+  const answer = (name: string): DnsAnswerRef => ({ name, resolver: '198.51.100.53', tsSec: 0, tsNsec: 0, querySeen: true });
 
   it('maps an answered address to the asked name, within the TTL (clamped)', () => {
     const c = new DnsCache({ entries: 64 });
-    c.insert(4, 0, 0, 0, v4(198, 51, 100, 7), 'www.example.net', 10, 1000);
-    expect(c.lookup(4, 0, 0, 0, v4(198, 51, 100, 7), 1000)).toBe('www.example.net');
+    c.insert(CLIENT, 4, 0, 0, 0, v4(198, 51, 100, 7), answer('www.example.net'), 10, 1000);
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, v4(198, 51, 100, 7), 1000)?.name).toBe('www.example.net');
     // TTL 10 s is raised to the minimum.
-    expect(c.lookup(4, 0, 0, 0, v4(198, 51, 100, 7), 1000 + (MIN_TTL_S - 1) * 1000)).toBe('www.example.net');
-    expect(c.lookup(4, 0, 0, 0, v4(198, 51, 100, 7), 1000 + MIN_TTL_S * 1000)).toBeUndefined();
-    c.insert(4, 0, 0, 0, 1, 'long.example', 10 * 86_400, 0);
-    expect(c.lookup(4, 0, 0, 0, 1, MAX_TTL_S * 1000 - 1)).toBe('long.example');
-    expect(c.lookup(4, 0, 0, 0, 1, MAX_TTL_S * 1000)).toBeUndefined();
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, v4(198, 51, 100, 7), 1000 + (MIN_TTL_S - 1) * 1000)?.name).toBe('www.example.net');
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, v4(198, 51, 100, 7), 1000 + MIN_TTL_S * 1000)?.name).toBeUndefined();
+    c.insert(CLIENT, 4, 0, 0, 0, 1, answer('long.example'), 10 * 86_400, 0);
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, 1, MAX_TTL_S * 1000 - 1)?.name).toBe('long.example');
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, 1, MAX_TTL_S * 1000)?.name).toBeUndefined();
+  });
+
+  it('an answer names the address only for the client that received it', () => {
+    const c = new DnsCache({ entries: 64 });
+    c.insert(CLIENT, 4, 0, 0, 0, v4(203, 0, 113, 80), answer('victim.onion'), 300, 0);
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, v4(203, 0, 113, 80), 0)?.name).toBe('victim.onion');
+    expect(c.lookup(OTHER, 4, 0, 0, 0, v4(203, 0, 113, 80), 0)).toBeUndefined();
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, v4(203, 0, 113, 80), 0)?.resolver).toBe('198.51.100.53');
   });
 
   it('IPv6 keys use all four words; v4 and v6 never collide', () => {
     const c = new DnsCache({ entries: 64 });
-    c.insert(6, 0x20010db8, 0, 0, 7, 'six.example', 300, 0);
-    expect(c.lookup(6, 0x20010db8, 0, 0, 7, 0)).toBe('six.example');
-    expect(c.lookup(6, 0x20010db8, 0, 1, 7, 0)).toBeUndefined();
-    expect(c.lookup(4, 0, 0, 0, 7, 0)).toBeUndefined();
+    c.insert(CLIENT, 6, 0x20010db8, 0, 0, 7, answer('six.example'), 300, 0);
+    expect(c.lookup(CLIENT, 6, 0x20010db8, 0, 0, 7, 0)?.name).toBe('six.example');
+    expect(c.lookup(CLIENT, 6, 0x20010db8, 0, 1, 7, 0)?.name).toBeUndefined();
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, 7, 0)?.name).toBeUndefined();
   });
 
   it('the latest answer wins; a full table replaces the entry that expires first', () => {
     const c = new DnsCache({ entries: 4, ways: 4 });
     expect(c.capacity).toBe(4);
-    c.insert(4, 0, 0, 0, 1, 'one', 300, 0);
-    c.insert(4, 0, 0, 0, 1, 'uno', 300, 0);
-    expect(c.lookup(4, 0, 0, 0, 1, 0)).toBe('uno');
-    c.insert(4, 0, 0, 0, 2, 'two', 100, 0);
-    c.insert(4, 0, 0, 0, 3, 'three', 300, 0);
-    c.insert(4, 0, 0, 0, 4, 'four', 300, 0);
-    c.insert(4, 0, 0, 0, 5, 'five', 300, 0); // evicts 'two' (expires first)
-    expect(c.lookup(4, 0, 0, 0, 2, 0)).toBeUndefined();
-    expect(c.lookup(4, 0, 0, 0, 5, 0)).toBe('five');
+    c.insert(CLIENT, 4, 0, 0, 0, 1, answer('one'), 300, 0);
+    c.insert(CLIENT, 4, 0, 0, 0, 1, answer('uno'), 300, 0);
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, 1, 0)?.name).toBe('uno');
+    c.insert(CLIENT, 4, 0, 0, 0, 2, answer('two'), 100, 0);
+    c.insert(CLIENT, 4, 0, 0, 0, 3, answer('three'), 300, 0);
+    c.insert(CLIENT, 4, 0, 0, 0, 4, answer('four'), 300, 0);
+    c.insert(CLIENT, 4, 0, 0, 0, 5, answer('five'), 300, 0); // evicts 'two' (expires first)
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, 2, 0)?.name).toBeUndefined();
+    expect(c.lookup(CLIENT, 4, 0, 0, 0, 5, 0)?.name).toBe('five');
     expect(c.evictions).toBe(1);
   });
 });

@@ -16,7 +16,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_ANOMALIES, AppCounters } from '../../src/applayer/anomalies.js';
 import type { AppContext } from '../../src/applayer/context.js';
 import { DNS_HEADER_LEN, MAX_ANSWERS, MAX_QUESTIONS, parseDnsMessage } from '../../src/applayer/dns/message.js';
-import { decodeName, MAX_NAME_OCTETS, skipName, type NameResult } from '../../src/applayer/dns/name.js';
+import { decodeName, skipName, type NameResult } from '../../src/applayer/dns/name.js';
+import { NAME_MAX } from '../../src/util/bound.js';
 import { DnsTcpFramer } from '../../src/applayer/dns/tcp-framing.js';
 import type { AppEvent } from '../../src/applayer/events.js';
 import { HttpRequestDirection, MAX_HEAD, MAX_REQUESTS } from '../../src/applayer/http/direction.js';
@@ -84,9 +85,9 @@ describe('DNS', () => {
         expect(r.message.questions.length).toBeLessThanOrEqual(MAX_QUESTIONS);
         expect(r.message.answers.length).toBeLessThanOrEqual(MAX_ANSWERS);
         // Presentation form escapes a byte as \DDD at most: 4 characters per octet.
-        for (const q of r.message.questions) expect(q.name.length).toBeLessThanOrEqual(MAX_NAME_OCTETS * 4);
+        for (const q of r.message.questions) expect(q.name.length).toBeLessThanOrEqual(NAME_MAX + 1);
         for (const a of r.message.answers) {
-          expect(a.name.length).toBeLessThanOrEqual(MAX_NAME_OCTETS * 4);
+          expect(a.name.length).toBeLessThanOrEqual(NAME_MAX + 1);
           if (a.words) for (const w of a.words) expect(w >>> 0).toBe(w);
         }
       }),
@@ -106,7 +107,7 @@ describe('DNS', () => {
         });
         if (r.ok) {
           expect(r.error).toBe(-1);
-          expect(r.name.length).toBeLessThanOrEqual(MAX_NAME_OCTETS * 4);
+          expect(r.name.length).toBeLessThanOrEqual(NAME_MAX + 1);
           expect(r.next).toBeGreaterThan(off);
           expect(r.next).toBeLessThanOrEqual(bytes.length);
         } else expect(validAnomaly(r.error) && r.error >= 0).toBe(true);
@@ -153,7 +154,7 @@ describe('TLS', () => {
         if (!h) return;
         for (const list of [h.ciphers, h.extensions, h.alpn, h.supportedVersions, h.groups, h.pointFormats, h.sigAlgs]) expect(list.length).toBeLessThanOrEqual(bytes.length);
         expect(h.ciphers.length).toBeLessThanOrEqual(512);
-        if (h.sni !== undefined) expect(h.sni.length).toBeLessThanOrEqual(bytes.length);
+        if (h.sni !== undefined) expect(h.sni.length).toBeLessThanOrEqual(Math.min(bytes.length, NAME_MAX + 1));
         expect(ja3(h).md5).toMatch(/^[0-9a-f]{32}$/);
         expect(ja4(h, false)).toMatch(/^t\w{2}[di]\d{4}\w{2}_[0-9a-f]{12}_[0-9a-f]{12}$/);
       }),

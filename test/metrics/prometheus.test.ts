@@ -14,7 +14,7 @@ const base: DaemonStats = {
     { interface: 'eth"2\\x', backend: 'cap', delivered: 4, deliveredBytes: 400, batches: 4, discarded: 0, packets: 4, bytes: 400 },
   ],
   kernelDropped: undefined,
-  flows: { active: 3, created: 5, expired: 2, evicted: 0, peak: 4 },
+  flows: { active: 3, created: 5, expired: 2, evicted: 0, peak: 4, collisions: 1, chainEvicted: 0 },
   alerts: { total: 2, byRule: { 'tor-port-private': 2 } },
   outputs: [{ target: '/var/log/torwatch/alerts.ndjson', written: 2, failed: 0, queued: 5, spoolBytes: 1024 }],
   anomalies: { tcp_header_truncated: 1 },

@@ -297,9 +297,9 @@ describe('a relay URL that misbehaves', () => {
     expect(human(r)[0]).not.toMatch(/\u001b/);
   });
 
-  it('a body that declares 600 MB: refused at once (default cap 512M), nothing downloaded', async () => {
-    await expectCachedCopyUsed('declared-huge', [], /response of 629145600 bytes exceeds the 536870912-byte cap/);
-    await expectOneLineFailure('declared-huge', [], /response of 629145600 bytes exceeds the 536870912-byte cap/);
+  it('a body that declares 600 MB: refused at once (default cap 64M), nothing downloaded', async () => {
+    await expectCachedCopyUsed('declared-huge', [], /response of 629145600 bytes exceeds the 67108864-byte cap/);
+    await expectOneLineFailure('declared-huge', [], /response of 629145600 bytes exceeds the 67108864-byte cap/);
   });
 
   it('a streamed body past --relays-max-size 1M: the download is cut off near the cap', async () => {

@@ -1,4 +1,5 @@
 import { latin1 } from '../../util/bytes.js';
+import { boundName } from '../../util/bound.js';
 import { AppAnomaly } from '../anomalies.js';
 
 /**
@@ -75,7 +76,8 @@ export function decodeName(buf: Uint8Array, msg: number, end: number, off: numbe
     name += labelText(buf, pos + 1, len);
     pos += 1 + len;
   }
-  out.name = labels === 0 ? '.' : name;
+  // 255 octets on the wire can be ~1,000 characters once bytes are escaped: bounded as text too.
+  out.name = labels === 0 ? '.' : boundName(name);
   out.next = next < 0 ? pos : next;
   return true;
 }

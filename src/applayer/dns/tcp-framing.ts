@@ -1,3 +1,4 @@
+import { growFor } from '../grow.js';
 import { AppAnomaly } from '../anomalies.js';
 import { DNS_HEADER_LEN } from './message.js';
 
@@ -17,6 +18,8 @@ export class DnsTcpFramer {
   /** Message being gathered across chunks, and how much of it is filled. */
   private msg: Uint8Array | null = null;
   private filled = 0;
+  /** Length of the message being gathered (0: none); `msg` grows towards it as bytes arrive. */
+  private msgLen = 0;
   /** Bytes still to skip of a message refused for a bad length. */
   private skipping = 0;
 
@@ -44,14 +47,19 @@ export class DnsTcpFramer {
         p += n;
         continue;
       }
-      if (this.msg) {
-        const n = Math.min(this.msg.length - this.filled, end - p);
+      if (this.msgLen > 0) {
+        const n = Math.min(this.msgLen - this.filled, end - p);
+        // Memory follows the bytes that came, not the length prefix.
+        const grown = growFor(this.msg, this.filled, this.filled + n, this.msgLen, this.reserve);
+        if (!grown) return false;
+        this.msg = grown;
         this.msg.set(buf.subarray(p, p + n), this.filled);
         this.filled += n;
         p += n;
-        if (this.filled === this.msg.length) {
+        if (this.filled === this.msgLen) {
           const m = this.msg;
           this.msg = null;
+          this.msgLen = 0;
           this.release(m.length);
           this.sink(m, 0, m.length);
         }
@@ -75,8 +83,7 @@ export class DnsTcpFramer {
         p += mlen;
         continue;
       }
-      if (!this.reserve(mlen)) return false;
-      this.msg = new Uint8Array(mlen);
+      this.msgLen = mlen;
       this.filled = 0;
     }
     return true;
@@ -86,5 +93,6 @@ export class DnsTcpFramer {
   dispose(): void {
     if (this.msg) this.release(this.msg.length);
     this.msg = null;
+    this.msgLen = 0;
   }
 }

@@ -1,3 +1,4 @@
+import { growFor } from '../grow.js';
 import { AppAnomaly } from '../anomalies.js';
 import { DIR_DONE, type DirParser } from '../parser.js';
 import { headEnd, parseRequestHead, type HttpRequestHead } from './request.js';
@@ -50,14 +51,14 @@ export class HttpRequestDirection implements DirParser {
           continue;
         }
         if (end - p >= MAX_HEAD) return this.tooLong();
-        if (!this.hooks.reserve(MAX_HEAD)) {
-          this.hooks.anomaly(AppAnomaly['stream.memcap']);
-          return DIR_DONE;
-        }
-        this.head = new Uint8Array(MAX_HEAD);
       }
-      const head = this.head!;
       const n = Math.min(MAX_HEAD - this.fill, end - p);
+      const grown = growFor(this.head, this.fill, this.fill + n, MAX_HEAD, (k) => this.hooks.reserve(k));
+      if (!grown) {
+        this.hooks.anomaly(AppAnomaly['stream.memcap']);
+        return DIR_DONE;
+      }
+      const head = (this.head = grown);
       head.set(buf.subarray(p, p + n), this.fill);
       const from = Math.max(0, this.fill - 2);
       const before = this.fill;
@@ -82,7 +83,7 @@ export class HttpRequestDirection implements DirParser {
   }
 
   private drop(): void {
-    if (this.head) this.hooks.release(MAX_HEAD);
+    if (this.head) this.hooks.release(this.head.length);
     this.head = null;
     this.fill = 0;
   }
@@ -125,11 +126,10 @@ export class HttpConnectResponse implements DirParser {
   constructor(private readonly hooks: HttpHooks, private readonly then: () => DirParser) {}
 
   push(buf: Uint8Array, off: number, len: number): number {
-    if (!this.head) {
-      if (!this.hooks.reserve(MAX_HEAD)) return DIR_DONE;
-      this.head = new Uint8Array(MAX_HEAD);
-    }
     const n = Math.min(MAX_HEAD - this.fill, len);
+    const grown = growFor(this.head, this.fill, this.fill + n, MAX_HEAD, (k) => this.hooks.reserve(k));
+    if (!grown) return DIR_DONE;
+    this.head = grown;
     this.head.set(buf.subarray(off, off + n), this.fill);
     const before = this.fill;
     this.fill += n;
@@ -142,7 +142,7 @@ export class HttpConnectResponse implements DirParser {
   }
 
   close(): void {
-    if (this.head) this.hooks.release(MAX_HEAD);
+    if (this.head) this.hooks.release(this.head.length);
     this.head = null;
   }
 }

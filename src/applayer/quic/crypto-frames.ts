@@ -75,18 +75,36 @@ function vint(buf: Uint8Array, off: number, end: number): boolean {
 export const MAX_RANGES = 32;
 
 export class CryptoStream {
-  readonly buf: Uint8Array;
+  /** The stream so far: grows (doubling from 1 KiB, up to `capacity`) as pieces arrive. */
+  buf: Uint8Array = new Uint8Array(0);
+  /** A growth the memory budget refused (add returned false for that, not for an overflow). */
+  refused = false;
   /** Filled ranges [start, end), sorted and merged. */
   private ranges: number[] = [];
 
-  constructor(readonly capacity: number) {
-    this.buf = new Uint8Array(capacity);
+  /** `reserve` is asked for each growth of the buffer (the app-layer budget); without it, growth is free. */
+  constructor(readonly capacity: number, private readonly reserve: (n: number) => boolean = () => true) {}
+
+  /** Bytes the buffer holds (what was reserved). */
+  get held(): number {
+    return this.buf.length;
   }
 
-  /** Add a piece; false when it lies beyond the capacity or would need too many ranges. */
+  /** Add a piece; false when it lies beyond the capacity, would need too many ranges, or memory was refused. */
   add(offset: number, data: Uint8Array): boolean {
     if (data.length === 0) return true;
     if (offset + data.length > this.capacity) return false;
+    const need = offset + data.length;
+    if (need > this.buf.length) {
+      const size = Math.min(this.capacity, Math.max(need, this.buf.length * 2, 1024));
+      if (!this.reserve(size - this.buf.length)) {
+        this.refused = true;
+        return false;
+      }
+      const next = new Uint8Array(size);
+      next.set(this.buf);
+      this.buf = next;
+    }
     this.buf.set(data, offset);
     const r = this.ranges;
     let s = offset;

@@ -85,13 +85,8 @@ export class QuicSession implements UdpSession {
       return;
     }
     c.stat(AppStat.quic_initials_decrypted);
-    if (!this.crypto) {
-      if (!this.ctx.budget.reserve(CRYPTO_CAPACITY)) {
-        c.anomaly(AppAnomaly['stream.memcap']);
-        return this.finish();
-      }
-      this.crypto = new CryptoStream(CRYPTO_CAPACITY);
-    }
+    // The CRYPTO buffer grows as data arrives, each growth reserved (not 16 KiB up front per flow).
+    this.crypto ??= new CryptoStream(CRYPTO_CAPACITY, (n) => this.ctx.budget.reserve(n));
     const crypto = this.crypto;
     let overflow = false;
     const ok = readFrames(plain, 0, plain.length, (offset, data) => {
@@ -100,7 +95,7 @@ export class QuicSession implements UdpSession {
       return false;
     });
     if (overflow) {
-      c.anomaly(AppAnomaly['quic.crypto_overflow']);
+      c.anomaly(crypto.refused ? AppAnomaly['stream.memcap'] : AppAnomaly['quic.crypto_overflow']);
       return this.finish();
     }
     if (!ok) c.anomaly(AppAnomaly['quic.bad_frame']);
@@ -134,7 +129,7 @@ export class QuicSession implements UdpSession {
   }
 
   finish(): void {
-    if (this.crypto) this.ctx.budget.release(CRYPTO_CAPACITY);
+    if (this.crypto && this.crypto.held) this.ctx.budget.release(this.crypto.held);
     this.crypto = null;
     this.finished = true;
   }

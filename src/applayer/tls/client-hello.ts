@@ -1,4 +1,5 @@
 import { latin1, u16 } from '../../util/bytes.js';
+import { CUT, NAME_MAX } from '../../util/bound.js';
 import { TlsExt } from './grease.js';
 
 /**
@@ -105,7 +106,8 @@ function extension(h: ClientHello, type: number, buf: Uint8Array, off: number, e
         if (listEnd - q < 3) return false;
         const n = u16(buf, q + 1);
         if (listEnd - q - 3 < n) return false;
-        if (buf[q] === 0 && h.sni === undefined) h.sni = latin1(buf, q + 3, n);
+        // Bounded before any string is made: only the rightmost NAME_MAX bytes of a longer name are read.
+        if (buf[q] === 0 && h.sni === undefined) h.sni = n > NAME_MAX ? CUT + latin1(buf, q + 3 + n - NAME_MAX, NAME_MAX) : latin1(buf, q + 3, n);
         q += 3 + n;
       }
       return true;

@@ -53,6 +53,8 @@ export class TlsDirection implements DirParser {
   private mlen = 0;
   private body: Uint8Array | null = null;
   private bodyFill = 0;
+  /** Bytes of the body to buffer (the message length, or MAX_LEAF of a Certificate). */
+  private bodyTarget = 0;
 
   constructor(private readonly hooks: TlsHooks, readonly dir: number) {}
 
@@ -131,8 +133,10 @@ export class TlsDirection implements DirParser {
         }
         continue;
       }
+      const n = Math.min(this.bodyTarget - this.bodyFill, end - p);
+      // Memory follows the bytes that came, not the length the header claimed.
+      if (!this.growBody(this.bodyFill + n)) return false;
       const body = this.body!;
-      const n = Math.min(body.length - this.bodyFill, end - p);
       body.set(buf.subarray(p, p + n), this.bodyFill);
       this.bodyFill += n;
       p += n;
@@ -142,9 +146,9 @@ export class TlsDirection implements DirParser {
         if (!this.message(this.mtype, body, 0, this.bodyFill, complete)) return false;
         continue;
       }
-      if (this.bodyFill === body.length) {
+      if (this.bodyFill === this.bodyTarget) {
         this.mhdrLen = 0;
-        const ok = this.message(this.mtype, body, 0, body.length, true);
+        const ok = this.message(this.mtype, body, 0, this.bodyFill, true);
         this.dropBody();
         if (!ok) return false;
       }
@@ -173,14 +177,29 @@ export class TlsDirection implements DirParser {
     return false;
   }
 
+  /** Buffer a body of `n` bytes: nothing is reserved yet (growBody reserves as the bytes arrive). */
   private allocBody(n: number): boolean {
-    if (n === 0) return true;
-    if (!this.hooks.reserve(n)) {
+    this.bodyTarget = n;
+    this.bodyFill = 0;
+    return true;
+  }
+
+  /**
+   * Make room for `need` bytes of the body: the buffer grows (doubling, from 1 KiB, never past the
+   * body's length) and each growth is reserved from the budget. A hello that claims 64 KiB and sends
+   * 100 bytes holds about 1 KiB, not 64.
+   */
+  private growBody(need: number): boolean {
+    const have = this.body?.length ?? 0;
+    if (need <= have) return true;
+    const size = Math.min(this.bodyTarget, Math.max(need, have * 2, 1024));
+    if (!this.hooks.reserve(size - have)) {
       this.hooks.anomaly(AppAnomaly['stream.memcap']);
       return false;
     }
-    this.body = new Uint8Array(n);
-    this.bodyFill = 0;
+    const next = new Uint8Array(size);
+    if (this.body) next.set(this.body.subarray(0, this.bodyFill));
+    this.body = next;
     return true;
   }
 
@@ -188,6 +207,7 @@ export class TlsDirection implements DirParser {
     if (this.body) this.hooks.release(this.body.length);
     this.body = null;
     this.bodyFill = 0;
+    this.bodyTarget = 0;
   }
 
   /**

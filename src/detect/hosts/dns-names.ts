@@ -1,15 +1,23 @@
 /**
- * What DNS answered: address -> the name that was asked for, so a later flow to that address can be
- * named (ECS destination.domain, and hostname rules on the connection, not only the lookup).
+ * What DNS answered: (client, address) -> the name that was asked for, so a later flow from that
+ * client to that address can be named (ECS destination.domain, and hostname rules on the connection,
+ * not only the lookup). An answer names the address for the host that received it only: an answer
+ * sent to one host (spoofed, or simply another host's) never names a connection of another host.
+ * Each entry keeps which answer it came from (resolver, time, whether its query was seen), for the
+ * alert to say.
  *
  * Bounded in entries and time, on the packet clock (replays are deterministic): a fixed-size
- * set-associative table (buckets x ways, typed arrays, keyed by the address words, no strings per
- * lookup). An insert into a full bucket replaces the entry that expires first. An entry lives for the
+ * set-associative table (buckets x ways, typed arrays, keyed by the client's and the address's
+ * words, no strings per lookup). An insert into a full bucket replaces the entry that expires first. An entry lives for the
  * record's TTL clamped to [MIN_TTL_S, MAX_TTL_S]: clients keep using an answer a little past a tiny
  * TTL (browsers hold even TTL-0 answers for up to a minute), and a week-long TTL must not pin memory.
  * The latest answer for an address wins (CDN addresses serve many names; the newest is the likeliest).
  */
-import { fmix } from '../../util/hash.js';
+import type { DnsAnswerRef } from '../../applayer/events.js';
+import type { Flow } from '../../flow/flow.js';
+import { keyedAddressHash, keyedMix } from '../../util/hash.js';
+
+export type { DnsAnswerRef };
 
 export const MIN_TTL_S = 60;
 export const MAX_TTL_S = 86_400;
@@ -20,14 +28,33 @@ export interface DnsCacheOptions {
   ways?: number;
 }
 
+/** A host's address as DNS and flows give it: version and four words (IPv4 in the last). */
+export interface HostAddress {
+  version: number;
+  words: ArrayLike<number>;
+}
+
+/** A flow's initiator (a side) as a DNS client: the host whose answers name its connections. */
+export function initiatorOf(f: Flow): HostAddress {
+  return { version: f.ipVersion, words: [f.a0, f.a1, f.a2, f.a3] };
+}
+
+/** A flow's responder (b side) as a DNS client. */
+export function responderOf(f: Flow): HostAddress {
+  return { version: f.ipVersion, words: [f.b0, f.b1, f.b2, f.b3] };
+}
+
 export class DnsCache {
   readonly capacity: number;
   private readonly ways: number;
   private readonly mask: number;
+  /** Per slot: address version (0: free) and client version. */
   private readonly version: Uint8Array;
+  private readonly clientVersion: Uint8Array;
+  /** Per slot: the address's four words, then the client's four. */
   private readonly key: Uint32Array;
   private readonly expires: Float64Array;
-  private readonly names: (string | undefined)[];
+  private readonly answers: (DnsAnswerRef | undefined)[];
   /** Inserts and replacements of live entries (for the run summary). */
   inserts = 0;
   evictions = 0;
@@ -40,28 +67,35 @@ export class DnsCache {
     this.mask = buckets - 1;
     const n = (this.capacity = buckets * this.ways);
     this.version = new Uint8Array(n);
-    this.key = new Uint32Array(n * 4);
+    this.clientVersion = new Uint8Array(n);
+    this.key = new Uint32Array(n * 8);
     this.expires = new Float64Array(n);
-    this.names = new Array<string | undefined>(n).fill(undefined);
+    this.answers = new Array<DnsAnswerRef | undefined>(n).fill(undefined);
   }
 
-  private bucket(v: number, w0: number, w1: number, w2: number, w3: number): number {
-    const h = v === 4 ? fmix(w3) : fmix(w0 ^ fmix(w1 ^ fmix(w2 ^ fmix(w3))));
+  private bucket(c: HostAddress, v: number, w0: number, w1: number, w2: number, w3: number): number {
+    // Keyed: a sender cannot pick addresses that crowd one bucket and push a real answer out.
+    const cw = c.words;
+    const h = keyedMix(keyedAddressHash(v, w0, w1, w2, w3), keyedAddressHash(c.version, cw[0], cw[1], cw[2], cw[3]));
     return (h & this.mask) * this.ways;
   }
 
-  private find(base: number, v: number, w0: number, w1: number, w2: number, w3: number): number {
+  private find(base: number, c: HostAddress, v: number, w0: number, w1: number, w2: number, w3: number): number {
     const k = this.key;
+    const cw = c.words;
     for (let i = base; i < base + this.ways; i++) {
-      if (this.version[i] === v && k[i * 4 + 3] === w3 && k[i * 4] === w0 && k[i * 4 + 1] === w1 && k[i * 4 + 2] === w2) return i;
+      const o = i * 8;
+      if (this.version[i] === v && k[o + 3] === w3 && k[o] === w0 && k[o + 1] === w1 && k[o + 2] === w2 &&
+          this.clientVersion[i] === c.version && k[o + 7] === cw[3] >>> 0 && k[o + 4] === cw[0] >>> 0 && k[o + 5] === cw[1] >>> 0 && k[o + 6] === cw[2] >>> 0) return i;
     }
     return -1;
   }
 
-  /** Remember that `name` resolved to the address, at packet time `nowMs`, for `ttlSec`. */
-  insert(v: 4 | 6, w0: number, w1: number, w2: number, w3: number, name: string, ttlSec: number, nowMs: number): void {
-    const base = this.bucket(v, w0, w1, w2, w3);
-    let slot = this.find(base, v, w0, w1, w2, w3);
+  /** Remember that `answer.name` resolved to the address for `client`, at packet time `nowMs`, for `ttlSec`. */
+  insert(client: HostAddress, v: 4 | 6, w0: number, w1: number, w2: number, w3: number, answer: DnsAnswerRef, ttlSec: number, nowMs: number): void {
+    w0 >>>= 0; w1 >>>= 0; w2 >>>= 0; w3 >>>= 0;
+    const base = this.bucket(client, v, w0, w1, w2, w3);
+    let slot = this.find(base, client, v, w0, w1, w2, w3);
     if (slot < 0) {
       // A free or expired way, else the one that expires first.
       slot = base;
@@ -72,20 +106,28 @@ export class DnsCache {
       if (this.version[slot] !== 0 && this.expires[slot] > nowMs) this.evictions++;
     }
     const ttl = Math.min(MAX_TTL_S, Math.max(MIN_TTL_S, ttlSec));
+    const o = slot * 8;
+    const cw = client.words;
     this.version[slot] = v;
-    this.key[slot * 4] = w0;
-    this.key[slot * 4 + 1] = w1;
-    this.key[slot * 4 + 2] = w2;
-    this.key[slot * 4 + 3] = w3;
+    this.clientVersion[slot] = client.version;
+    this.key[o] = w0;
+    this.key[o + 1] = w1;
+    this.key[o + 2] = w2;
+    this.key[o + 3] = w3;
+    this.key[o + 4] = cw[0];
+    this.key[o + 5] = cw[1];
+    this.key[o + 6] = cw[2];
+    this.key[o + 7] = cw[3];
     this.expires[slot] = nowMs + ttl * 1000;
-    this.names[slot] = name;
+    this.answers[slot] = answer;
     this.inserts++;
   }
 
-  /** The name the address was last resolved from, if that answer is still live at `nowMs`. */
-  lookup(v: number, w0: number, w1: number, w2: number, w3: number, nowMs: number): string | undefined {
-    const slot = this.find(this.bucket(v, w0, w1, w2, w3), v, w0, w1, w2, w3);
+  /** The answer `client` last got for the address, if it is still live at `nowMs`. */
+  lookup(client: HostAddress, v: number, w0: number, w1: number, w2: number, w3: number, nowMs: number): DnsAnswerRef | undefined {
+    w0 >>>= 0; w1 >>>= 0; w2 >>>= 0; w3 >>>= 0;
+    const slot = this.find(this.bucket(client, v, w0, w1, w2, w3), client, v, w0, w1, w2, w3);
     if (slot < 0 || this.expires[slot] <= nowMs) return undefined;
-    return this.names[slot];
+    return this.answers[slot];
   }
 }

@@ -1,4 +1,4 @@
-import type { AppEvent, ClientHelloFacts, EventTime } from '../../applayer/events.js';
+import type { AppEvent, ClientHelloFacts, DnsAnswerRef, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import type { RuleDef } from '../catalog.js';
 import type { Finding, HostnameFact, HttpFacts } from '../detection.js';
@@ -44,14 +44,14 @@ export class HostnameRuleDetector implements Detector {
         return;
       }
       case 'resolved-destination':
-        this.test(flow, ev.name, 'resolved', at, ctx);
+        this.test(flow, ev.name, 'resolved', at, ctx, undefined, undefined, ev.answer);
         return;
       default:
         return;
     }
   }
 
-  private test(flow: Flow, raw: string, source: HostnameFact['source'], at: EventTime, ctx: DetectContext, hello?: ClientHelloFacts, http?: HttpFacts): boolean {
+  private test(flow: Flow, raw: string, source: HostnameFact['source'], at: EventTime, ctx: DetectContext, hello?: ClientHelloFacts, http?: HttpFacts, answer?: DnsAnswerRef): boolean {
     if (!this.mayMatch(raw)) return false;
     const name = normaliseHostname(raw);
     const why = this.match(name);
@@ -67,7 +67,10 @@ export class HostnameRuleDetector implements Detector {
       hostname: { name: raw, source, match: why },
       labels: { hostname_match: why },
     };
-    if (source === 'resolved') d.destinationDomain = raw;
+    if (source === 'resolved') {
+      d.destinationDomain = raw;
+      d.resolvedBy = answer;
+    }
     // Fingerprints are computed only now, for an alert (most hellos never get here).
     if (hello) d.tls = tlsFactsOf(hello);
     if (http) d.http = http;

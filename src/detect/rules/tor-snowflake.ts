@@ -5,6 +5,7 @@ import type { IntelHolder } from '../../intel/intel.js';
 import { ruleById, type RuleDef } from '../catalog.js';
 import type { DtlsFacts, Finding } from '../detection.js';
 import type { DetectContext, Detector } from '../detector.js';
+import { initiatorOf, responderOf } from '../hosts/dns-names.js';
 import type { SnowflakePhases } from '../hosts/snowflake-phases.js';
 import { normaliseHostname } from './hostname-match.js';
 import { hex4, isPionClientHello, isPionServerHello } from './pion-dtls.js';
@@ -128,9 +129,10 @@ export class TorSnowflakeDetector implements Detector {
     if (ev.cls === 0) {
       // A Binding request to a server: is the server one of Snowflake's ICE servers (by the name DNS gave)?
       const srv: Side = sender === 'a' ? 'b' : 'a';
-      const name = srv === 'b'
-        ? ctx.hosts.names.lookup(flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, ctx.nowMs)
-        : ctx.hosts.names.lookup(flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, ctx.nowMs);
+      // The server's name as the sender (the client of the lookup) was told it.
+      const name = (srv === 'b'
+        ? ctx.hosts.names.lookup(initiatorOf(flow), flow.ipVersion, flow.b0, flow.b1, flow.b2, flow.b3, ctx.nowMs)
+        : ctx.hosts.names.lookup(responderOf(flow), flow.ipVersion, flow.a0, flow.a1, flow.a2, flow.a3, ctx.nowMs))?.name;
       const iceList = name !== undefined && (this.intel.current.bridges.name(normaliseHostname(name))?.some((e) => e.transport === 'snowflake' && e.role === 'ice') ?? false);
       if (!iceList) return;
       const p = this.phases(flow, sender, ctx, true)!;

@@ -1,13 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { createGunzip, createInflate, gunzip } from 'node:zlib';
 
 export interface HttpGetOptions {
   /** Conditional request headers from the cached copy. */
   etag?: string;
   lastModified?: string;
   timeoutMs?: number;
-  /** Cap on the body, compressed and decompressed (a relay list is tens of MB at most). */
+  /** Cap on the body, compressed and decompressed (DEFAULT_MAX_BYTES). */
   maxBytes?: number;
   /** Extra CA certificates (tests with a local HTTPS server; users set NODE_EXTRA_CA_CERTS). */
   ca?: string | Buffer;
@@ -26,7 +27,13 @@ export interface HttpGetResult {
   finalUrl: string;
 }
 
-export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+/**
+ * The largest relay list accepted, compressed or decompressed. The largest real lists in
+ * ../shared/data/tor are under 1 MB (ling0x's all-relays CSV: 916 KB; a 2019 microdescriptor
+ * consensus: 184 KB), and Onionoo's details for every relay about 20 MB: 64 MiB leaves room for
+ * years of growth, while a gzip bomb is stopped after 64 MiB, not 512.
+ */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 /**
@@ -101,33 +108,59 @@ function requestOnce(url: string, o: HttpGetOptions): Promise<{ redirect?: strin
         reject(new Error(`response of ${declared} bytes exceeds the ${max}-byte cap`));
         return;
       }
+      // Streamed: compressed bytes are counted as they come, decompressed in zlib's thread pool (never
+      // on the packet path), and the decompressed size is checked per chunk, so a gzip bomb is cut off
+      // at the cap instead of inflating in one synchronous call.
+      const enc = header(res.headers['content-encoding'])?.toLowerCase();
+      let body: Readable = res;
+      if (enc === 'gzip' || enc === 'x-gzip') body = res.pipe(createGunzip());
+      else if (enc === 'deflate') body = res.pipe(createInflate());
+      else if (enc && enc !== 'identity') {
+        res.destroy();
+        reject(new Error(`unsupported content-encoding ${enc}`));
+        return;
+      }
+      let raw = 0;
+      res.on('data', (c: Buffer) => {
+        raw += c.length;
+        if (raw > max) fail(new Error(`response exceeds the ${max}-byte cap`));
+      });
       const chunks: Buffer[] = [];
       let got = 0;
-      res.on('data', (c: Buffer) => {
+      let failed = false;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        res.destroy();
+        if (body !== res) body.destroy();
+        reject(e);
+      };
+      body.on('data', (c: Buffer) => {
         got += c.length;
         if (got > max) {
-          res.destroy(new Error(`response exceeds the ${max}-byte cap`));
+          fail(new Error(`decompressed response exceeds the ${max}-byte cap`));
           return;
         }
         chunks.push(c);
       });
-      res.on('error', reject);
-      res.on('end', () => {
+      res.on('error', (e) => fail(e));
+      if (body !== res) body.on('error', (e: Error & { code?: string }) => fail(new Error(`${enc} body is corrupt (${e.message})`)));
+      body.on('end', () => {
+        if (failed) return;
         if (!res.complete) {
-          reject(new Error('connection closed before the whole response arrived'));
+          fail(new Error('connection closed before the whole response arrived'));
           return;
         }
-        try {
-          let body = Buffer.concat(chunks);
-          const enc = header(res.headers['content-encoding'])?.toLowerCase();
-          if (enc === 'gzip' || enc === 'x-gzip') body = gunzipSync(body, { maxOutputLength: max });
-          else if (enc === 'deflate') body = inflateSync(body, { maxOutputLength: max });
-          else if (enc && enc !== 'identity') throw new Error(`unsupported content-encoding ${enc}`);
-          resolve({ result: { status: 200, body, etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) } });
-        } catch (err) {
-          // zlib reports the output cap as a RangeError about Buffer sizes; say what it means.
-          reject(err instanceof RangeError ? new Error(`decompressed response exceeds the ${max}-byte cap`) : err instanceof Error ? err : new Error(String(err)));
-        }
+        const text = Buffer.concat(chunks);
+        const done = (b: Buffer): void => resolve({ result: { status: 200, body: b, etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) } });
+        // A gzip file served as is (a .gz list): inflated here too, off the main thread and capped, so
+        // nothing later inflates it synchronously.
+        if (text.length >= 2 && text[0] === 0x1f && text[1] === 0x8b) {
+          gunzip(text, { maxOutputLength: max }, (err, out) => {
+            if (err) fail(err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? new Error(`decompressed response exceeds the ${max}-byte cap`) : new Error(`gzip body is corrupt (${err.message})`));
+            else done(out);
+          });
+        } else done(text);
       });
     });
     req.on('error', reject);

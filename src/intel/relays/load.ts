@@ -10,7 +10,7 @@ import type { ListRole } from './ip-list.js';
 import type { ParsedSource } from './model.js';
 
 /** Caps on what a relay-list input may cost. */
-export const MAX_LIST_BYTES = 512 * 1024 * 1024;
+export const MAX_LIST_BYTES = 64 * 1024 * 1024;
 const MAX_DIR_FILES = 100_000;
 const MAX_DIR_DEPTH = 6;
 

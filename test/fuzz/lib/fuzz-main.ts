@@ -13,6 +13,8 @@
  *    of random sizes with reordering, duplicates, overlapping resends and holes;
  *  - quic: a real QUIC Initial's decrypted frames mutated and encrypted again (so they pass the AEAD);
  *  - file: a whole small capture file mutated and read by the real pcap/pcapng record parsers.
+ * Once per run, before them, the hostile-network cases of hostile-cases.ts (hash flooding, memory
+ * starvation) give their figures.
  * Every case runs through PipelineHarness (fresh pipeline: decode to syslog framing) and its checks.
  * A failing case is saved as a capture under --out (`<hash>.pcap` or `.pcapng`, with `<hash>.json`
  * saying what failed and how the input was made); test/fuzz/regressions.test.ts replays them all.
@@ -25,6 +27,7 @@ import { writeCapture } from './capture-writer.js';
 import { anyCase, loadSeeds, type Case } from './cases.js';
 import { buildCorpus, DATA, ROOT, seedCaptures } from './corpus.js';
 import { describeMutations, Rng } from './mutate.js';
+import { hostileCases } from './hostile-cases.js';
 import { fuzzIntel, PipelineHarness } from './pipeline-harness.js';
 
 // ---------------------------------------------------------------- arguments
@@ -81,6 +84,9 @@ async function main(): Promise<void> {
   const r = new Rng(SEED);
   const frameCount = caps.reduce((a, c) => a + c.frames.length, 0);
   process.stderr.write(`fuzz: seed ${SEED}; ${caps.length} captures, ${frameCount} frames, ${corpus.streams.length} TCP streams, ${corpus.quicPlain.length} QUIC Initials; loaded in ${Math.round(performance.now() - t0)} ms\n`);
+  const hostile = await hostileCases(harness);
+  for (const p of hostile.problems) process.stderr.write(`fuzz: FAILURE (hostile): ${p}\n`);
+  process.stderr.write(`fuzz: hostile cases ${JSON.stringify(hostile.figures)}\n`);
   const start = performance.now();
   const stats = { cases: 0, mutations: 0, packets: 0, alerts: 0, failures: 0, byKind: { frames: 0, stream: 0, quic: 0, file: 0 } as Record<string, number>, slowestCaseMs: 0, slowestCase: '' };
   const saved: string[] = [];
@@ -120,10 +126,11 @@ async function main(): Promise<void> {
   const summary = {
     seed: SEED, seconds: Math.round(secs), ...stats,
     mutationsPerSecond: Math.round(stats.mutations / secs), casesPerSecond: Math.round(stats.cases / secs), packetsPerSecond: Math.round(stats.packets / secs),
+    hostile: hostile.figures, hostileFailures: hostile.problems,
     uniqueFailures: seen.size, signatures: [...seen.entries()].map(([sig, n]) => ({ sig, n })), saved,
   };
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  process.exitCode = stats.failures ? 1 : 0;
+  process.exitCode = stats.failures || hostile.problems.length ? 1 : 0;
 }
 
 main().catch((err) => {
