@@ -173,15 +173,18 @@ export class FlowTable {
         f.vlanOuter = p.vlan[0];
         f.vlanInner = p.vlanCount > 1 ? p.vlan[p.vlanCount - 1] : 0;
       }
-      f.bucketNext = this.buckets[bi];
-      this.buckets[bi] = f;
-      this.isNew = true;
       const st = this.stats;
+      // Grow before linking the new flow: grow() rehashes from the LRU lists, which the new flow joins
+      // only at the end of this lookup (growing after linking lost it, and its next packet made a second flow).
+      if (st.active + 1 > this.buckets.length && this.buckets.length < this.maxBuckets) this.grow();
+      const nbi = hash & this.mask;
+      f.bucketNext = this.buckets[nbi];
+      this.buckets[nbi] = f;
+      this.isNew = true;
       st.created++;
       st.active++;
       if (st.active > st.peak) st.peak = st.active;
       if (chain + 1 > st.longestChain) st.longestChain = Math.min(chain + 1, MAX_CHAIN);
-      if (st.active > this.buckets.length && this.buckets.length < this.maxBuckets) this.grow();
     } else {
       this.isNew = false;
     }

@@ -129,6 +129,18 @@ describe('flow table', () => {
     expect(ended).toEqual([[a, 'reused']]);
   });
 
+  it('keeps the flow whose creation grew the hash table (its next packet finds it)', () => {
+    const t = table(100_000);
+    // The table starts with 4096 buckets: the 4097th flow makes it grow.
+    for (let i = 0; i < 4097; i++) t.lookup(pkt(`10.0.${i >> 8}.${i & 255}`, 40000, '192.0.2.1', 80, 6, TcpFlag.SYN), 1000, home);
+    const last = t.lookup(pkt('10.0.16.0', 40000, '192.0.2.1', 80, 6, TcpFlag.SYN), 1000, home);
+    expect(t.isNew).toBe(false);
+    const back = t.lookup(pkt('192.0.2.1', 80, '10.0.16.0', 40000, 6, TcpFlag.SYN | TcpFlag.ACK), 1000, home);
+    expect(t.isNew).toBe(false);
+    expect(back).toBe(last);
+    expect(t.stats.created).toBe(4097);
+  });
+
   it('flushAll ends every flow, oldest first', () => {
     const ended: [Flow, FlowEndReason][] = [];
     const t = table(100, ended);
