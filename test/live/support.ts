@@ -383,6 +383,8 @@ export function stable(a: Record<string, unknown>, opts: { linkBytesDiffer?: boo
   // Packet times inside the transport rules' evidence (tor-snowflake's phases, tor-obfs4's first connection).
   delete (c.torwatch?.transport as Record<string, unknown> | undefined)?.times;
   delete ((c.torwatch?.transport as Record<string, Record<string, unknown>> | undefined)?.details)?.span_ms;
+  // When the DNS answer that named the destination arrived: a packet time too.
+  delete (c.torwatch?.dns_answer as Record<string, unknown> | undefined)?.time;
   return JSON.stringify(sortKeys(c));
 }
 
