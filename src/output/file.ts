@@ -205,13 +205,17 @@ export class FileOutput implements AlertOutput {
  * Who owns the directory is not asked: `sudo torwatch replay -o ~/alerts.ndjson` is fine, since
  * nothing its owner can do there redirects a write made this way. Refusals are one line naming the file.
  */
+/** Why an output file (or its directory) could not be opened, in words. */
+function openFailure(e: NodeJS.ErrnoException): string {
+  return e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
+}
+
 async function openAppend(path: string): Promise<FileHandle> {
   let dir: string;
   try {
     dir = realpathSync(dirname(path));
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new UserError(`${path}: cannot open output file: ${e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
+    throw new UserError(`${path}: cannot open output file: ${openFailure(err as NodeJS.ErrnoException)}`);
   }
   const shared = sharedDirProblem(statSync(dir));
   if (shared) throw new UserError(`${path}: refusing the output file: ${dir}: ${shared}`);
@@ -220,7 +224,7 @@ async function openAppend(path: string): Promise<FileHandle> {
     fh = await open(path, NOFOLLOW.append, 0o640);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`${path}: ${e.code === 'ELOOP' ? 'refusing the output file: it is a symbolic link' : `cannot open output file: ${e.code === 'ENOENT' ? 'its directory does not exist' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message}`}`);
+    throw new UserError(`${path}: ${e.code === 'ELOOP' ? 'refusing the output file: it is a symbolic link' : `cannot open output file: ${openFailure(e)}`}`);
   }
   // A character device (`-o /dev/null`) only root can create: nothing a local user could have planted.
   const st = await fh.stat();

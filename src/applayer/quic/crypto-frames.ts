@@ -1,3 +1,4 @@
+import { growFor } from '../grow.js';
 import { readVarint, type Varint } from './varint.js';
 
 /**
@@ -95,16 +96,13 @@ export class CryptoStream {
     if (data.length === 0) return true;
     if (offset + data.length > this.capacity) return false;
     const need = offset + data.length;
-    if (need > this.buf.length) {
-      const size = Math.min(this.capacity, Math.max(need, this.buf.length * 2, 1024));
-      if (!this.reserve(size - this.buf.length)) {
-        this.refused = true;
-        return false;
-      }
-      const next = new Uint8Array(size);
-      next.set(this.buf);
-      this.buf = next;
+    // Pieces land at any offset, so the whole buffer is copied when it grows.
+    const grown = growFor(this.buf, this.buf.length, need, this.capacity, this.reserve);
+    if (!grown) {
+      this.refused = true;
+      return false;
     }
+    this.buf = grown;
     this.buf.set(data, offset);
     const r = this.ranges;
     let s = offset;

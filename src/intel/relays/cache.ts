@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePrivateDir, FileRefused, NOFOLLOW, openNoFollow, replaceFile } from '../../util/private-files.js';
@@ -75,14 +75,7 @@ export class RelayCache {
       throw err;
     }
     try {
-      const buf = Buffer.allocUnsafe(fstatSync(fd).size);
-      let got = 0;
-      while (got < buf.length) {
-        const n = readSync(fd, buf, got, buf.length - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      return buf.subarray(0, got);
+      return readFileSync(fd);
     } finally {
       closeSync(fd);
     }
