@@ -203,7 +203,9 @@ export class Rsyslog extends Receiver {
     l.push(RSYSLOG_FIELDS);
     for (const i of this.inputs) {
       const rs = `rs_${i.name.replace(/\W/g, '_')}`;
-      if (i.kind === 'udp') l.push(`input(type="imudp" address="127.0.0.1" port="${i.port}" ruleset="${rs}")`);
+      // A 4 MiB socket buffer (the kernel's rmem_max here): a replay's burst arrives faster than a
+      // loaded CI machine schedules the receiver, and the default ~200 KiB overflowed (CI lost 5 of 139).
+      if (i.kind === 'udp') l.push(`input(type="imudp" address="127.0.0.1" port="${i.port}" rcvbufSize="4m" ruleset="${rs}")`);
       // imtcp takes octet-counted and LF-framed messages on the same port (it looks at the first byte).
       if (i.kind === 'tcp' || i.kind === 'tcp-lf') l.push(`input(type="imtcp" address="127.0.0.1" port="${i.port}" ruleset="${rs}")`);
       if (i.kind === 'tls') {
@@ -242,7 +244,10 @@ export class SyslogNg extends Receiver {
       const n = i.name.replace(/\W/g, '_');
       const flags = 'flags(store-raw-message)';
       let src: string;
-      if (i.kind === 'udp') src = `syslog(transport("udp") ip("127.0.0.1") port(${i.port}) ${flags})`;
+      // UDP: a 4 MiB socket buffer and a window large enough that syslog-ng never stops reading while
+      // its file destinations catch up (log-iw-size defaults to 100 messages; with the default ~200 KiB
+      // buffer a loaded CI machine lost 5 of a 139-alert burst).
+      if (i.kind === 'udp') src = `syslog(transport("udp") ip("127.0.0.1") port(${i.port}) so-rcvbuf(4194304) log-iw-size(100000) ${flags})`;
       else if (i.kind === 'tcp') src = `syslog(transport("tcp") ip("127.0.0.1") port(${i.port}) ${flags})`;
       else if (i.kind === 'tcp-lf') src = `network(transport("tcp") ip("127.0.0.1") port(${i.port}) flags(syslog-protocol, store-raw-message))`;
       else if (i.kind === 'tls') {
