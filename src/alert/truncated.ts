@@ -24,36 +24,44 @@ const FIELDS: readonly (readonly [path: string, max: number, keep: 'tail' | 'hea
   ['user_agent.original', TEXT_MAX, 'head'],
 ];
 
+/** FIELDS split once: the parent's keys and the field's own key (an alert is built per detection). */
+const PLAN = FIELDS.map(([path, max, keep]) => {
+  const parts = path.split('.');
+  return { path, parents: parts.slice(0, -1), key: parts[parts.length - 1], max, keep };
+});
+
 /** Cut what is over its limit and list every cut field in doc.torwatch.truncated. */
 export function markTruncated(doc: Record<string, unknown>): void {
-  const cut: string[] = [];
-  for (const [path, max, keep] of FIELDS) {
-    const dot = path.lastIndexOf('.');
-    const parent = objectAt(doc, path.slice(0, dot));
+  let cut: string[] | undefined;
+  for (let i = 0; i < PLAN.length; i++) {
+    const { path, parents, key, max, keep } = PLAN[i];
+    const parent = objectAt(doc, parents);
     if (!parent) continue;
-    const key = path.slice(dot + 1);
     const v = parent[key];
-    const fix = (s: string): string => (s.length <= max + 1 ? s : keep === 'tail' ? boundName(s, max) : boundText(s, max));
     if (typeof v === 'string') {
       if (v.length > max) {
-        parent[key] = fix(v);
-        cut.push(path);
+        parent[key] = cutTo(v, max, keep);
+        (cut ??= []).push(path);
       }
     } else if (Array.isArray(v) && v.some((x) => typeof x === 'string' && x.length > max)) {
-      parent[key] = v.map((x: unknown) => (typeof x === 'string' ? fix(x) : x));
-      cut.push(path);
+      parent[key] = v.map((x: unknown) => (typeof x === 'string' ? cutTo(x, max, keep) : x));
+      (cut ??= []).push(path);
     }
   }
-  if (cut.length === 0) return;
+  if (cut === undefined) return;
   const tw = (doc.torwatch ??= {}) as Record<string, unknown>;
   tw.truncated = cut;
 }
 
-function objectAt(doc: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
+function cutTo(s: string, max: number, keep: 'tail' | 'head'): string {
+  return s.length <= max + 1 ? s : keep === 'tail' ? boundName(s, max) : boundText(s, max);
+}
+
+function objectAt(doc: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | undefined {
   let o: unknown = doc;
-  for (const k of path.split('.')) {
+  for (let i = 0; i < keys.length; i++) {
     if (typeof o !== 'object' || o === null) return undefined;
-    o = (o as Record<string, unknown>)[k];
+    o = (o as Record<string, unknown>)[keys[i]];
   }
   return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : undefined;
 }

@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../applayer/events.js';
 import type { Packet } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowEndReason } from '../flow/table.js';
@@ -43,7 +43,9 @@ export class DetectEngine implements DetectContext {
   private readonly startHooks: Detector[];
   private readonly packetHooks: Detector[];
   private readonly endHooks: Detector[];
-  private readonly appHooks: Detector[];
+  /** Per event kind, the detectors that read it (detector.appEvents), in registry order; filled as kinds first appear. */
+  private readonly appHooks = new Map<AppEventKind, Detector[]>();
+  private readonly appDetectors: Detector[];
   private readonly clockHooks: Detector[];
 
   constructor(private readonly opts: DetectEngineOptions) {
@@ -52,7 +54,7 @@ export class DetectEngine implements DetectContext {
     this.startHooks = opts.detectors.filter((d) => d.onFlowStart);
     this.packetHooks = opts.detectors.filter((d) => d.onPacket);
     this.endHooks = opts.detectors.filter((d) => d.onFlowEnd);
-    this.appHooks = opts.detectors.filter((d) => d.onAppEvent);
+    this.appDetectors = opts.detectors.filter((d) => d.onAppEvent);
     this.clockHooks = opts.detectors.filter((d) => d.onClock);
   }
 
@@ -113,7 +115,12 @@ export class DetectEngine implements DetectContext {
         names.insert(ev.client, r.version, w[0], w[1], w[2], w[3], answer, r.ttl, this.nowMs);
       }
     }
-    const hooks = this.appHooks;
+    let hooks = this.appHooks.get(ev.kind);
+    if (hooks === undefined) {
+      const kind = ev.kind;
+      hooks = this.appDetectors.filter((d) => d.appEvents === undefined || d.appEvents.includes(kind));
+      this.appHooks.set(kind, hooks);
+    }
     for (let i = 0; i < hooks.length; i++) hooks[i].onAppEvent!(flow, ev, at, this);
   }
 

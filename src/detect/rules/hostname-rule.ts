@@ -1,4 +1,4 @@
-import type { AppEvent, ClientHelloFacts, DnsAnswerRef, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, ClientHelloFacts, DnsAnswerRef, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import type { RuleDef } from '../catalog.js';
 import type { Finding, HostnameFact, HttpFacts } from '../detection.js';
@@ -13,6 +13,8 @@ import { tlsFactsOf } from './tls-facts.js';
  * connection itself is named, not only the lookup). The engine keeps it to one alert per flow.
  */
 export class HostnameRuleDetector implements Detector {
+  readonly appEvents: readonly AppEventKind[] = ['dns-query', 'tls-client-hello', 'quic-client-hello', 'http-request', 'resolved-destination'];
+
   constructor(
     readonly name: string,
     private readonly rule: RuleDef,

@@ -1,4 +1,4 @@
-import type { AppEvent, ClientHelloFacts, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, ClientHelloFacts, EventTime } from '../../applayer/events.js';
 import { tlsVersionText } from '../../applayer/tls/grease.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
@@ -41,6 +41,7 @@ interface Pending {
  */
 export class TorLinkFingerprintDetector implements Detector {
   readonly name = 'tor-link-fingerprint';
+  readonly appEvents: readonly AppEventKind[] = ['tls-client-hello', 'tls-server-hello', 'tls-certificate', 'tls-done'];
   private readonly rule: RuleDef = ruleById('tor-link-fingerprint')!;
   private readonly pending = new Map<number, Pending>();
 

@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Packet } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
@@ -56,6 +56,7 @@ interface Watch {
  */
 export class TorMeekDetector implements Detector {
   readonly name = 'tor-meek';
+  readonly appEvents: readonly AppEventKind[] = ['tls-client-hello'];
   private readonly rule: RuleDef = ruleById('tor-meek')!;
   private readonly watched = new Map<number, Watch>();
 

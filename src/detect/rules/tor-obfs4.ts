@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
 import type { IntelHolder } from '../../intel/intel.js';
@@ -45,6 +45,7 @@ interface Tracked {
  */
 export class TorObfs4Detector implements Detector {
   readonly name = 'tor-obfs4';
+  readonly appEvents: readonly AppEventKind[] = ['opaque-stream', 'tls-client-hello', 'http-request', 'quic-client-hello'];
   readonly scope = 'host' as const;
   private readonly rule: RuleDef = ruleById('tor-obfs4')!;
   private readonly tracked = new Map<number, Tracked>();

@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
 import type { IntelHolder } from '../../intel/intel.js';
@@ -43,6 +43,7 @@ interface Pending {
  */
 export class TorSnowflakeDetector implements Detector {
   readonly name = 'tor-snowflake';
+  readonly appEvents: readonly AppEventKind[] = ['dns-query', 'tls-client-hello', 'quic-client-hello', 'http-request', 'resolved-destination', 'stun-message', 'dtls-client-hello', 'dtls-server-hello'];
   readonly scope = 'host' as const;
   private readonly rule: RuleDef = ruleById('tor-snowflake')!;
   /** DTLS flows whose host had no other phase yet, by flow id (until the flow ends). */

@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { PayloadStats } from '../../applayer/opaque/payload-stats.js';
 import type { Flow } from '../../flow/flow.js';
 import { ruleById } from '../catalog.js';
@@ -54,6 +54,7 @@ interface Pending {
 
 export class TorrentAssociationDetector implements Detector {
   readonly name = 'torrent-association';
+  readonly appEvents: readonly AppEventKind[] = ['opaque-stream', 'bt-peer-messages', 'bt-dht', 'bt-tracker', 'bt-lsd', 'bt-peer-wire', 'bt-pex'];
   readonly scope = 'host' as const;
   /** Mid-stream peer-wire flows waiting for BitTorrent evidence about either end, by host. */
   private readonly pending = new KeyedTable<Pending[]>(1024, PENDING_TTL_MS, () => []);

@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import { ruleById } from '../catalog.js';
 import type { BitTorrentFacts } from '../detection.js';
@@ -16,6 +16,7 @@ const TYPES = { q: 'query', r: 'response', e: 'error' } as const;
  */
 export class TorrentDhtDetector implements Detector {
   readonly name = 'torrent-dht';
+  readonly appEvents: readonly AppEventKind[] = ['bt-dht'];
 
   onAppEvent(flow: Flow, ev: AppEvent, at: EventTime, ctx: DetectContext): void {
     if (ev.kind !== 'bt-dht' || (flow.fired & (1 << RULE.index)) !== 0 || !ctx.enabled(RULE.index)) return;

@@ -1,5 +1,5 @@
 import type { BtPeerAddress, BtStamp } from '../../applayer/bittorrent/events.js';
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import { formatIp } from '../../util/ip.js';
 import type { DetectContext, Detector } from '../detector.js';
@@ -33,6 +33,7 @@ const stampMs = (s: BtStamp): number => s.tsSec * 1000 + s.tsNsec / 1e6;
  */
 export class TorrentEvidenceRecorder implements Detector {
   readonly name = 'torrent-evidence';
+  readonly appEvents: readonly AppEventKind[] = ['bt-dht', 'bt-tracker', 'bt-tracker-response', 'bt-pex', 'bt-lsd', 'bt-peer-wire'];
   readonly scope = 'host' as const;
 
   onAppEvent(flow: Flow, ev: AppEvent, _at: EventTime, ctx: DetectContext): void {

@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import { ruleById } from '../catalog.js';
 import type { BitTorrentFacts } from '../detection.js';
@@ -13,6 +13,7 @@ const RULE = ruleById('torrent-lsd')!;
  */
 export class TorrentLsdDetector implements Detector {
   readonly name = 'torrent-lsd';
+  readonly appEvents: readonly AppEventKind[] = ['bt-lsd'];
 
   onAppEvent(flow: Flow, ev: AppEvent, at: EventTime, ctx: DetectContext): void {
     if (ev.kind !== 'bt-lsd' || (flow.fired & (1 << RULE.index)) !== 0 || !ctx.enabled(RULE.index)) return;

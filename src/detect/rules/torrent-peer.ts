@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import { ruleById } from '../catalog.js';
 import type { BitTorrentFacts } from '../detection.js';
@@ -16,6 +16,7 @@ const RULE = ruleById('torrent-peer')!;
  */
 export class TorrentPeerDetector implements Detector {
   readonly name = 'torrent-peer';
+  readonly appEvents: readonly AppEventKind[] = ['bt-peer-wire'];
 
   onAppEvent(flow: Flow, ev: AppEvent, _at: EventTime, ctx: DetectContext): void {
     if (ev.kind !== 'bt-peer-wire' || (flow.fired & (1 << RULE.index)) !== 0 || !ctx.enabled(RULE.index)) return;

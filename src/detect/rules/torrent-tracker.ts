@@ -1,4 +1,4 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { AppEvent, AppEventKind, EventTime } from '../../applayer/events.js';
 import type { Flow } from '../../flow/flow.js';
 import { ruleById } from '../catalog.js';
 import type { BitTorrentFacts, Finding } from '../detection.js';
@@ -17,6 +17,7 @@ const RULE = ruleById('torrent-tracker')!;
  */
 export class TorrentTrackerDetector implements Detector {
   readonly name = 'torrent-tracker';
+  readonly appEvents: readonly AppEventKind[] = ['bt-tracker'];
 
   onAppEvent(flow: Flow, ev: AppEvent, _at: EventTime, ctx: DetectContext): void {
     if (ev.kind !== 'bt-tracker' || (flow.fired & (1 << RULE.index)) !== 0 || !ctx.enabled(RULE.index)) return;
