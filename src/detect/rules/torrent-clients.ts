@@ -80,7 +80,25 @@ function unescapePeerId(s: string): string {
   return s.replace(/%([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
+/**
+ * Peer ids seen lately and the client each names. A swarm repeats a handful of ids in every handshake,
+ * tracker request and PEX message, and reading one takes several regular expressions and a few objects;
+ * bounded (emptied when full), keyed by the id's text (Map keys are hashed with V8's per-process seed).
+ * The facts are shared: nothing downstream changes a ClientFact (the alert builder copies it).
+ */
+const PEER_ID_CACHE_MAX = 1024;
+const peerIdCache = new Map<string, ClientFact | null>();
+
 export function clientFromPeerId(peerIdText: string): ClientFact | undefined {
+  const hit = peerIdCache.get(peerIdText);
+  if (hit !== undefined) return hit ?? undefined;
+  const c = readPeerId(peerIdText);
+  if (peerIdCache.size >= PEER_ID_CACHE_MAX) peerIdCache.clear();
+  peerIdCache.set(peerIdText, c ?? null);
+  return c;
+}
+
+function readPeerId(peerIdText: string): ClientFact | undefined {
   const id = unescapePeerId(peerIdText);
   let m = /^-([A-Za-z0-9~]{2})([0-9A-Za-z.]{4})-/.exec(id);
   if (m && AZUREUS_CODES[m[1]]) return withSeed({ name: AZUREUS_CODES[m[1]], version: azureusVersion(m[1], m[2]), source: 'peer_id' });
