@@ -1,5 +1,5 @@
 import { markTruncated } from './truncated.js';
-import type { AggregateSummary } from '../aggregate/aggregator.js';
+import type { AggregateSummary } from '../detect/aggregate/aggregator.js';
 import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
 import type { BitTorrentFacts, BtEndpointFacts, ClientFact, Detection, IndicatorMatch } from '../detect/detection.js';
 import { Initiator, INITIATOR_NAMES, type Flow } from '../flow/flow.js';

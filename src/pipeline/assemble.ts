@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Aggregator } from '../aggregate/aggregator.js';
+import { Aggregator } from '../detect/aggregate/aggregator.js';
 import { AlertBuilder } from '../alert/ecs-alert.js';
 import { sensorIdentity, templateSensor } from '../config/sensor-identity.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';

@@ -1,4 +1,4 @@
-import type { AggregationStats } from '../aggregate/aggregator.js';
+import type { AggregationStats } from '../detect/aggregate/aggregator.js';
 import type { IntelStats } from '../intel/intel.js';
 import type { OutputStats } from '../output/output.js';
 import type { Pipeline } from './pipeline.js';

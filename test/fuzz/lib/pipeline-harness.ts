@@ -17,7 +17,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Aggregator } from '../../../src/aggregate/aggregator.js';
+import { Aggregator } from '../../../src/detect/aggregate/aggregator.js';
 import { AlertBuilder } from '../../../src/alert/ecs-alert.js';
 import { DnsCache } from '../../../src/detect/hosts/dns-names.js';
 import type { Frame } from '../../../src/capture/frame.js';
