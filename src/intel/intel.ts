@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Settings } from '../config/settings.js';
 import type { Flow } from '../flow/flow.js';
 import type { BridgeSet } from './bridges/bridge-set.js';
 import { loadBridges } from './bridges/load.js';
+import type { IntelOptions } from './options.js';
 import { builtinAge, BUILTIN_WARN_AGE_MS, relaySetOf } from './relays/builtin.js';
 import { defaultCacheDir, RelayCache } from './relays/cache.js';
 import { defaultRelaySources } from './relays/default-set.js';
@@ -133,10 +133,10 @@ export interface IntelLoadOptions {
 }
 
 /**
- * The relay lists named by settings (files, directories, URLs with the disk cache); without --relays,
+ * The relay lists named by the options (files, directories, URLs with the disk cache); without --relays,
  * what the cache holds or else the built-in snapshot (default-set.ts); `--relays none`: no relay set.
  */
-export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promise<ParsedSource[]> {
+export async function loadRelaySources(s: IntelOptions, o: IntelLoadOptions): Promise<ParsedSource[]> {
   if (s.relays.length === 1 && s.relays[0] === NO_RELAYS) return [];
   const cache = new RelayCache(s.relaysCache ?? defaultCacheDir());
   if (s.relays.length === 0) return defaultRelaySources(cache, o.log);
@@ -160,7 +160,7 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
  * cache), reads files, indexes everything. Throws a UserError/InputError on bad input. The daemon's
  * refresh and SIGHUP call this again and swap the result into the IntelHolder.
  */
-export async function loadIntel(s: Settings, o: IntelLoadOptions): Promise<Intel> {
+export async function loadIntel(s: IntelOptions, o: IntelLoadOptions): Promise<Intel> {
   const started = performance.now();
   const sources = await loadRelaySources(s, o);
   const relays = relaySetOf(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs, earlyGraceMs: s.relaysEarlyGraceMs });
