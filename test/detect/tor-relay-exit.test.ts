@@ -119,14 +119,14 @@ describe('tor-relay: direction-aware cases, confidence by port', () => {
     const d = run(intel(), flow('198.51.100.6', 51000, '10.2.2.20', 443)).alerts[0];
     expect(d).toMatchObject({ confidence: 'medium', labels: { tor_relay_case: 'relay_to_internal' } });
     expect(d.message).toBe("Tor relay 198.51.100.6 (middle 'middle1') connected to 10.2.2.20:443 inside home-net");
-    expect(d.indicators![0].field).toBe('source.ip');
+    expect(d.indicators![0].on).toBe('initiator-address');
   });
 
   it('an internal host that is itself a listed relay, both directions; the remote relay is reported beside it', () => {
     const inbound = run(intel(), flow('198.51.100.5', 51000, '10.3.3.30', 9001)).alerts[0];
     expect(inbound).toMatchObject({ confidence: 'high', labels: { tor_relay_case: 'internal_relay' } });
     expect(inbound.message).toBe("198.51.100.5 connected to 10.3.3.30:9001, a listed Tor relay inside home-net (middle 'inside1'; its ORPort)");
-    expect(inbound.indicators!.map((i) => [i.value, i.field])).toEqual([['10.3.3.30', 'destination.ip'], ['198.51.100.5', 'source.ip']]);
+    expect(inbound.indicators!.map((i) => [i.value, i.on])).toEqual([['10.3.3.30', 'responder-address'], ['198.51.100.5', 'initiator-address']]);
     const outbound = run(intel(), flow('10.3.3.30', 51000, '198.51.100.6', 9001)).alerts[0];
     expect(outbound).toMatchObject({ confidence: 'medium', labels: { tor_relay_case: 'internal_relay' } });
     expect(outbound.message).toMatch(/^10\.3\.3\.30, a listed Tor relay inside home-net \(middle 'inside1'\), connected to 198\.51\.100\.6:9001/);
