@@ -1,12 +1,13 @@
 import { markTruncated } from './truncated.js';
-import type { AggregateSummary } from '../aggregate/aggregator.js';
-import { EVENT_SEVERITY, RISK_SCORE, type RuleDef, type Severity } from '../detect/catalog.js';
-import type { BitTorrentFacts, BtEndpointFacts, ClientFact, Detection, IndicatorMatch } from '../detect/detection.js';
+import type { AggregateSummary } from '../detect/aggregate/aggregator.js';
+import type { RuleDef, Severity } from '../detect/catalog.js';
+import type { BitTorrentFacts, BtEndpointFacts, ClientFact, Detection, IndicatorMatch, MatchedOn } from '../detect/detection.js';
 import { Initiator, INITIATOR_NAMES, type Flow } from '../flow/flow.js';
 import { communityId } from './community-id.js';
 import { flowDirection } from './direction.js';
 import { deterministicEventId, randomEventId } from './event-id.js';
 import { durationNs, isoTime } from './timestamp.js';
+import { EVENT_SEVERITY, RISK_SCORE } from './severity.js';
 
 /** ECS version every alert declares; the validator test reads the same version's field list. */
 export const ECS_VERSION = '9.4.0';
@@ -252,6 +253,16 @@ function threatFields(rule: RuleDef, indicators: IndicatorMatch[] | undefined): 
   return out;
 }
 
+/** The alert field an indicator matched (threat.enrichments.matched.field), by what it matched. */
+const MATCHED_FIELD: Readonly<Record<MatchedOn, string>> = {
+  'initiator-address': 'source.ip',
+  'responder-address': 'destination.ip',
+  'dns-question': 'dns.question.name',
+  'sni': 'tls.client.server_name',
+  'http-host': 'url.domain',
+  'resolved-name': 'destination.domain',
+};
+
 /** ECS threat.indicator.confidence is a word; numeric (0-100, STIX) confidences map onto it. */
 function confidenceWord(n: number): string {
   if (n <= 0) return 'None';
@@ -274,7 +285,7 @@ function enrichment(m: IndicatorMatch): Record<string, unknown> {
   if (m.name) indicator.name = m.name;
   if (m.reference) indicator.reference = m.reference;
   if (m.modifiedAt) indicator.modified_at = m.modifiedAt;
-  return { indicator, matched: { atomic: m.value, field: m.field, type: 'indicator_match_rule' } };
+  return { indicator, matched: { atomic: m.value, field: MATCHED_FIELD[m.on], type: 'indicator_match_rule' } };
 }
 
 function endpoint(ip: string, port: number | undefined, packets: number, bytes: number, domain?: string): Record<string, unknown> {

@@ -7,22 +7,9 @@ import type { BitTorrentEvent } from './bittorrent/events.js';
 import type { PayloadStats } from './opaque/payload-stats.js';
 import type { QuicClientHelloEvent, TlsClientHelloEvent } from './tls/facts.js';
 
-/** TLS ClientHello facts shared by TLS over TCP and QUIC (fingerprints computed when first read). */
-export interface ClientHelloFacts {
-  /** server_name host_name, if sent. */
-  readonly sni?: string;
-  /** ALPN protocols offered, in order. */
-  readonly alpn: string[];
-  /** supported_versions offered (GREASE removed), as numbers (0x0304 = TLS 1.3). */
-  readonly versions: number[];
-  /** ClientHello legacy_version. */
-  readonly legacyVersion: number;
-  /** supported_groups offered (GREASE included), in order. */
-  readonly groups: number[];
-  readonly ja3: string;
-  readonly ja3String: string;
-  readonly ja4: string;
-}
+// ClientHelloFacts lives in tls/client-hello-facts.ts (a leaf), so tls/facts.ts can implement it
+// without importing this file, which imports tls/facts.ts for its event classes.
+export type { ClientHelloFacts } from './tls/client-hello-facts.js';
 
 export type AppEvent =
   /** A DNS message's question names (queries and responses both carry them). */

@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.js';
 import { assemble } from '../pipeline/assemble.js';
 import { ProgressBar } from '../pipeline/progress.js';
 import { EXIT_UNDELIVERED, shortfall } from '../output/shortfall.js';
+import { takeSnapshot } from '../pipeline/snapshot.js';
 import { buildSummary, type InputSummary } from '../pipeline/summary.js';
 import { UserError } from '../util/errors.js';
 import { oneLine } from '../util/printable.js';
@@ -82,10 +83,12 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
     process.off('SIGHUP', onSighup);
     await outputs.close();
   }
-  const summary = buildSummary(pipeline, inputs, outputs.stats(), performance.now() - started, {
-    aggregation: aggregator.stats(),
+  const snapshot = takeSnapshot(pipeline, {
+    aggregator,
     intel: intel.current.relays.isEmpty ? undefined : intel.stats,
+    outputs: outputs.stats(),
   });
+  const summary = buildSummary(snapshot, inputs, performance.now() - started);
   if (intel.stats.outsideSnapshots > 0) {
     const snaps = intel.current.relays.timeline.snapshots;
     log.warn({

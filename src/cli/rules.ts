@@ -1,4 +1,5 @@
-import { EVENT_SEVERITY, RISK_SCORE, RULES, SYSLOG_SEVERITY_NAME } from '../detect/catalog.js';
+import { EVENT_SEVERITY, RISK_SCORE, SYSLOG_SEVERITY_NAME } from '../alert/severity.js';
+import { RULES } from '../detect/catalog.js';
 
 /** `torwatch rules`: the rule table (id, severity with its event.severity / syslog code, risk, MITRE, seed), or JSON with --json. */
 export function printRules(json: boolean): void {

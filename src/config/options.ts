@@ -3,7 +3,7 @@ import { parseFacility } from '../output/syslog-message.js';
 import { parseSize } from '../output/target-params.js';
 import { UserError } from '../util/errors.js';
 import { checkCidrs, checkLogLevel, checkRuleIds, parseDuration, splitList, type Settings } from './settings.js';
-import { checkAllowEntries } from '../intel/allow.js';
+import { checkAllowEntries } from '../detect/allow.js';
 import type { RuleId } from '../detect/catalog.js';
 import type { LogLevel } from '../log/logger.js';
 import { checkSensorName } from './sensor-identity.js';

@@ -1,4 +1,4 @@
-import { hostname as osHostname } from 'node:os';
+import { observerHostname } from '../util/host-name.js';
 import type { Settings } from './settings.js';
 
 /**
@@ -14,9 +14,8 @@ export interface SensorIdentity {
   name?: string;
 }
 
-export function observerHostname(): string {
-  return osHostname().replace(/[^\x21-\x7e]/g, '_').slice(0, 255) || 'localhost';
-}
+// observerHostname is in util/ so that outputs (an earlier stage than config/) can default to it too.
+export { observerHostname };
 
 export function sensorIdentity(s: Pick<Settings, 'sensorName'>): SensorIdentity {
   return { hostname: observerHostname(), ...(s.sensorName ? { name: s.sensorName } : {}) };

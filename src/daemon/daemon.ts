@@ -5,10 +5,11 @@ import type { Settings } from '../config/settings.js';
 import { formatListenAddress } from '../metrics/address.js';
 import { renderPrometheus } from '../metrics/prometheus.js';
 import { MetricsServer } from '../metrics/server.js';
-import { collectStats, type DaemonStats, type InterfaceTraffic, type SuppressionSource } from '../metrics/snapshot.js';
+import { collectStats, type DaemonStats, type InterfaceTraffic } from '../metrics/daemon-stats.js';
 import { IntelRefresher } from '../intel/relays/refresh.js';
 import { NO_RELAYS, relaySetTimeMs } from '../intel/intel.js';
 import { applyReloadable, assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
+import { takeSnapshot } from '../pipeline/snapshot.js';
 import { UserError } from '../util/errors.js';
 import { dropCapabilities, dropPrivileges } from './privileges.js';
 import { restartOnlyChanges } from './restart-only.js';
@@ -202,30 +203,16 @@ export class CaptureDaemon {
 
   /** The one picture of the daemon that logs, SIGUSR1 and /metrics all use. */
   stats(captures?: CaptureStats[]): DaemonStats | undefined {
-    if (!this.asm) return undefined;
-    return collectStats({
-      startedAtMs: this.startedAtMs,
-      pipeline: this.asm.pipeline,
-      captures: captures ?? this.sources.map((x) => x.stats()),
-      traffic: this.traffic,
-      outputs: this.asm.outputs.stats(),
-      reloads: this.reloads,
-      relaySetTimeMs: relaySetTimeMs(this.asm.intel.current),
-      suppression: this.suppression(),
-    });
-  }
-
-  /** Matches that did not become alerts of their own: aggregation and rate limit, plus --allow. */
-  private suppression(): SuppressionSource | undefined {
     const asm = this.asm;
     if (!asm) return undefined;
-    return {
-      suppressedByRule: () => {
-        const out = asm.aggregator.suppressedByRule();
-        for (const [rule, n] of Object.entries(asm.pipeline.detect.excludedByRule)) out[rule] = (out[rule] ?? 0) + n;
-        return out;
-      },
-    };
+    return collectStats({
+      startedAtMs: this.startedAtMs,
+      snapshot: takeSnapshot(asm.pipeline, { aggregator: asm.aggregator, intel: asm.intel.stats, outputs: asm.outputs.stats() }),
+      captures: captures ?? this.sources.map((x) => x.stats()),
+      traffic: this.traffic,
+      reloads: this.reloads,
+      relaySetTimeMs: relaySetTimeMs(asm.intel.current),
+    });
   }
 
   private logStats(msg: string, captures?: CaptureStats[]): void {

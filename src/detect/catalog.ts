@@ -1,24 +1,10 @@
 /**
  * The rules torwatch knows, in one place: ids are stable (SPEC.md), and everything an alert says about
- * its rule (name, severity, risk, MITRE mapping, reference) comes from here. `torwatch rules` prints it.
+ * its rule (name, severity, MITRE mapping, reference) comes from here. `torwatch rules` prints it. The
+ * severity is a word; what it becomes in ECS (event.severity, risk_score) and syslog is alert/severity.ts.
  * The order fixes each rule's bit in Flow.fired; append, never reorder.
  */
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
-
-/** Risk scores by severity, the Elastic detection-rule convention the seeds use (21/47/73/99). */
-export const RISK_SCORE: Readonly<Record<Severity, number>> = { low: 21, medium: 47, high: 73, critical: 99 };
-
-/**
- * ECS event.severity by severity: the syslog severity code (RFC 5424 table 2), four distinct levels.
- * critical -> 2 (crit), high -> 3 (err), medium -> 4 (warning), low -> 5 (notice). The syslog outputs
- * put the same number in PRI (src/output/syslog-message.ts reads this table), so a receiver's
- * `*.warning` selector, a SIEM query on event.severity <= 4 and the alert's own word agree; lower is
- * more severe, as in syslog and in Filebeat's syslog-derived event.severity.
- */
-export const EVENT_SEVERITY: Readonly<Record<Severity, number>> = { critical: 2, high: 3, medium: 4, low: 5 };
-
-/** The syslog name of each code above, for `torwatch rules` and the README. */
-export const SYSLOG_SEVERITY_NAME: Readonly<Record<Severity, string>> = { critical: 'crit', high: 'err', medium: 'warning', low: 'notice' };
 
 export interface MitreRef {
   id: string;

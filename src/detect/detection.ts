@@ -131,14 +131,21 @@ export interface TlsFacts {
   certIssuer?: string;
 }
 
+/**
+ * What an indicator matched, in the detection's own words: the flow's initiator or responder address,
+ * or a name it carries (a DNS question, a TLS/QUIC SNI, an HTTP Host, the responder's name from an
+ * earlier DNS answer). Detectors know these; only the alert builder knows the ECS field each becomes.
+ */
+export type MatchedOn = 'initiator-address' | 'responder-address' | 'dns-question' | 'sni' | 'http-host' | 'resolved-name';
+
 /** One matched indicator, e.g. a relay-list entry or a threat-intel record. */
 export interface IndicatorMatch {
   /** STIX-ish type: ipv4-addr, ipv6-addr, domain-name. */
   type: 'ipv4-addr' | 'ipv6-addr' | 'domain-name';
   /** The atomic value that matched (address or domain). */
   value: string;
-  /** Which alert field it matched: source.ip, destination.ip, dns.question.name, ... */
-  field: string;
+  /** What of the detection it matched; the alert builder names the field (threat.enrichments.matched.field). */
+  on: MatchedOn;
   port?: number;
   provider?: string;
   description?: string;

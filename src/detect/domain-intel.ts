@@ -1,17 +1,17 @@
 import type { Indicator } from '../intel/ti/indicator.js';
 import type { Severity } from './catalog.js';
-import type { Detection, IndicatorMatch } from './detection.js';
+import type { Detection, HostnameFact, IndicatorMatch, MatchedOn } from './detection.js';
 
 /** Looks a host name (or a parent domain of it) up in the threat intel at a moment. */
 export type DomainLookup = (name: string, atMs: number) => Indicator | undefined;
 
-/** The alert field each kind of hostname lands in (the alert builder writes them; named here for `matched.field`). */
-const FIELD_OF: Readonly<Record<string, string>> = {
-  dns: 'dns.question.name',
-  tls: 'tls.client.server_name',
-  quic: 'tls.client.server_name',
-  http: 'url.domain',
-  resolved: 'destination.domain',
+/** What each kind of hostname is as an indicator match (TLS and QUIC SNI are one: the same alert field). */
+const MATCHED_ON: Readonly<Record<HostnameFact['source'], MatchedOn>> = {
+  dns: 'dns-question',
+  tls: 'sni',
+  quic: 'sni',
+  http: 'http-host',
+  resolved: 'resolved-name',
 };
 
 const RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -26,22 +26,22 @@ const RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, c
  * enrich step (the pipeline), after the destination's DNS name is known and before exclusions.
  */
 export function applyDomainIntel(d: Detection, lookup: DomainLookup): void {
-  const names: [string, string][] = [];
-  const want = (name: string | undefined, field: string): void => {
-    if (name && !names.some(([n, f]) => f === field && n.toLowerCase() === name.toLowerCase())) names.push([name, field]);
+  const names: [string, MatchedOn][] = [];
+  const want = (name: string | undefined, on: MatchedOn): void => {
+    if (name && !names.some(([n, o]) => o === on && n.toLowerCase() === name.toLowerCase())) names.push([name, on]);
   };
-  if (d.hostname) want(d.hostname.name, FIELD_OF[d.hostname.source]);
-  want(d.tls?.sni, 'tls.client.server_name');
-  want(d.destinationDomain, 'destination.domain');
+  if (d.hostname) want(d.hostname.name, MATCHED_ON[d.hostname.source]);
+  want(d.tls?.sni, 'sni');
+  want(d.destinationDomain, 'resolved-name');
   if (names.length === 0) return;
 
   const atMs = d.tsSec * 1000 + d.tsNsec / 1e6;
   let best: Indicator | undefined;
   let bestName = '';
-  for (const [name, field] of names) {
+  for (const [name, on] of names) {
     const ind = lookup(name, atMs);
     if (!ind) continue;
-    (d.indicators ??= []).push(domainMatch(name, field, ind));
+    (d.indicators ??= []).push(domainMatch(name, on, ind));
     if (!best || (ind.confidence ?? -1) > (best.confidence ?? -1)) {
       best = ind;
       bestName = name;
@@ -59,7 +59,7 @@ export function applyDomainIntel(d: Detection, lookup: DomainLookup): void {
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString());
 
-function domainMatch(name: string, field: string, ind: Indicator): IndicatorMatch {
+function domainMatch(name: string, on: MatchedOn, ind: Indicator): IndicatorMatch {
   const details: Record<string, string | number | boolean | string[]> = { kind: 'threat-intel', indicator: ind.value, source: ind.source, source_format: ind.format };
   if (ind.confidence !== undefined) details.ti_confidence = ind.confidence;
   if (ind.threatType) details.threat_type = ind.threatType;
@@ -67,7 +67,7 @@ function domainMatch(name: string, field: string, ind: Indicator): IndicatorMatc
   return {
     type: 'domain-name',
     value: name,
-    field,
+    on,
     provider: ind.provider,
     description: ind.description ?? ind.threatType,
     confidence: ind.confidence,

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import type { Settings } from '../config/settings.js';
 import type { Flow } from '../flow/flow.js';
-import { AllowList } from './allow.js';
 import type { BridgeSet } from './bridges/bridge-set.js';
 import { loadBridges } from './bridges/load.js';
+import type { IntelOptions } from './options.js';
 import { builtinAge, BUILTIN_WARN_AGE_MS, relaySetOf } from './relays/builtin.js';
 import { defaultCacheDir, RelayCache } from './relays/cache.js';
 import { defaultRelaySources } from './relays/default-set.js';
@@ -16,12 +15,13 @@ import { loadIndicators } from './ti/load.js';
 
 /**
  * Everything detectors consult besides packets: the relay set (with its timeline of dated snapshots),
- * threat-intel indicators and the exclusions. Immutable once built; a reload builds a new one.
+ * threat-intel indicators and the bridge lists. Immutable once built; a reload builds a new one. (The
+ * exclusions, --allow, are detection policy: detect/allow.ts, swapped with the rest of the reloadable
+ * state in pipeline/assemble.ts.)
  */
 export interface Intel {
   relays: RelaySet;
   indicators: IndicatorIndex;
-  allow: AllowList;
   /** Tor Browser's built-in bridges and the user's --bridges (tor-bridge, and the transport rules' names). */
   bridges: BridgeSet;
   /** Wall-clock time it was built. */
@@ -133,10 +133,10 @@ export interface IntelLoadOptions {
 }
 
 /**
- * The relay lists named by settings (files, directories, URLs with the disk cache); without --relays,
+ * The relay lists named by the options (files, directories, URLs with the disk cache); without --relays,
  * what the cache holds or else the built-in snapshot (default-set.ts); `--relays none`: no relay set.
  */
-export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promise<ParsedSource[]> {
+export async function loadRelaySources(s: IntelOptions, o: IntelLoadOptions): Promise<ParsedSource[]> {
   if (s.relays.length === 1 && s.relays[0] === NO_RELAYS) return [];
   const cache = new RelayCache(s.relaysCache ?? defaultCacheDir());
   if (s.relays.length === 0) return defaultRelaySources(cache, o.log);
@@ -156,18 +156,17 @@ export async function loadRelaySources(s: Settings, o: IntelLoadOptions): Promis
 }
 
 /**
- * Build the intel from settings (--relays, --intel, --allow): fetches relay URLs (falling back to the
+ * Build the intel from its options (--relays, --intel, --bridges): fetches relay URLs (falling back to the
  * cache), reads files, indexes everything. Throws a UserError/InputError on bad input. The daemon's
  * refresh and SIGHUP call this again and swap the result into the IntelHolder.
  */
-export async function loadIntel(s: Settings, o: IntelLoadOptions): Promise<Intel> {
+export async function loadIntel(s: IntelOptions, o: IntelLoadOptions): Promise<Intel> {
   const started = performance.now();
   const sources = await loadRelaySources(s, o);
   const relays = relaySetOf(sources, { graceMs: s.relaysStaleGraceMs, maxAgeMs: s.relaysMaxAgeMs, earlyGraceMs: s.relaysEarlyGraceMs });
   const indicators = s.intel.length ? loadIndicators(s.intel, o.log) : new IndicatorIndex();
-  const allow = AllowList.parse(s.allow);
   const bridges = loadBridges(s.bridges);
-  const intel: Intel = { relays, indicators, allow, bridges, builtAtMs: Date.now(), loadMs: performance.now() - started };
+  const intel: Intel = { relays, indicators, bridges, builtAtMs: Date.now(), loadMs: performance.now() - started };
   logRelaySet(intel, o.log);
   o.log.info({ sources: bridges.sources.map((x) => x.name), endpoints: bridges.endpointCount, names: bridges.nameCount }, 'bridge list loaded');
   return intel;
@@ -194,7 +193,6 @@ function logRelaySet(intel: Intel, log: Logger): void {
     relays: r.sources.reduce((a, s) => a + s.relays, 0),
     addresses: { v4: c.v4, v6: c.v6, blocks: c.blocks },
     indicators: intel.indicators.size,
-    allow: intel.allow.size,
     loadMs: Math.round(intel.loadMs),
   }, 'relay set loaded');
 }

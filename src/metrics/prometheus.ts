@@ -1,5 +1,6 @@
 import { RULE_IDS } from '../detect/catalog.js';
-import type { DaemonStats } from './snapshot.js';
+import { HIGH_WATER_KEYS } from '../pipeline/snapshot.js';
+import type { DaemonStats } from './daemon-stats.js';
 
 /**
  * The Prometheus text exposition format, version 0.0.4
@@ -74,9 +75,14 @@ export function renderPrometheus(s: DaemonStats, version: string): string {
   w.family('torwatch_flows_evicted_total', 'counter', 'Flows evicted at the --max-flows cap.', [[{}, s.flows.evicted]]);
   w.family('torwatch_flow_hash_collisions_total', 'counter', 'New flows that joined a non-empty flow-table bucket.', [[{}, s.flows.collisions]]);
   w.family('torwatch_flow_chain_evicted_total', 'counter', 'Flows evicted because their flow-table bucket chain was full (a hash-flooding sign).', [[{}, s.flows.chainEvicted]]);
+  w.family('torwatch_flows_reused_total', 'counter', 'Flows started again on the same 5-tuple after the previous one ended (a new TCP handshake).', [[{}, s.flows.reused]]);
+  w.family('torwatch_flow_longest_chain', 'gauge', 'Longest flow-table bucket chain seen since start.', [[{}, s.flows.longestChain]]);
+  w.family('torwatch_flow_packets_total', 'counter', 'Packets that reached the flow table (decoded to an IP tuple).', [[{}, s.flowPackets]]);
+  w.family('torwatch_time_backwards_total', 'counter', 'Packets whose time went backwards against the pipeline clock.', [[{}, s.timeBackwards]]);
   // Every rule appears from the start (at 0), so rate() and absent() work before the first alert.
   const byRule = { ...Object.fromEntries(RULE_IDS.map((r) => [r, 0])), ...s.alerts.byRule };
   w.family('torwatch_alerts_total', 'counter', 'Alerts raised, by rule.', Object.entries(byRule).map(([rule, n]) => [{ rule }, n]));
+  w.family('torwatch_alerts_excluded_total', 'counter', 'Matches dropped by --allow exclusions, by rule.', Object.entries(s.alerts.excludedByRule).map(([rule, n]) => [{ rule }, n]));
   if (s.suppressed) w.family('torwatch_alerts_suppressed_total', 'counter', 'Matches not sent as alerts (aggregation, rate limits, exclusions), by rule.', Object.entries(s.suppressed.byRule).map(([rule, n]) => [{ rule }, n]));
   w.family('torwatch_output_written_total', 'counter', 'Alerts delivered, by output.', s.outputs.map((o) => [{ target: o.target }, o.written]));
   w.family('torwatch_output_failed_total', 'counter', 'Alerts an output could not deliver, by output.', s.outputs.map((o) => [{ target: o.target }, o.failed]));
@@ -85,6 +91,21 @@ export function renderPrometheus(s: DaemonStats, version: string): string {
     w.family(`torwatch_output_${snake(k)}`, 'gauge', `Output ${k} (queue, spool and delivery state as each output reports it).`, s.outputs.flatMap((o) => (typeof o[k] === 'number' ? [[{ target: o.target }, o[k] as number] as [Labels, number]] : [])));
   }
   w.family('torwatch_decode_anomalies_total', 'counter', 'Malformed or unusual packets, by anomaly.', Object.entries(s.anomalies).map(([anomaly, n]) => [{ anomaly }, n]));
+  w.family('torwatch_applayer_anomalies_total', 'counter', 'Malformed or unusual application-layer data (stream gaps, bad messages), by anomaly.', Object.entries(s.applayerAnomalies).map(([anomaly, n]) => [{ anomaly }, n]));
+  // Per-layer decode counts and app-layer work, one labelled family each (the run summary's decoder
+  // and applayer maps); the app layer's high-water marks are gauges, apart from its counters.
+  w.family('torwatch_decoded_total', 'counter', 'Headers decoded, by layer (ethernet, vlan, ipv4, tcp...).', Object.entries(s.decoder).map(([layer, n]) => [{ layer }, n]));
+  const app = Object.entries(s.applayer);
+  w.family('torwatch_applayer_total', 'counter', 'App-layer parser and host-state work, by counter (flows inspected, TLS hellos, DNS messages...).', app.filter(([k]) => !HIGH_WATER_KEYS.has(k)).map(([counter, n]) => [{ counter }, n]));
+  w.family('torwatch_applayer_peak', 'gauge', 'App-layer high-water marks since start (memory_peak_bytes).', app.filter(([k]) => HIGH_WATER_KEYS.has(k)).map(([name, n]) => [{ name }, n]));
+  if (s.intel) {
+    const i = s.intel;
+    w.family('torwatch_intel_flows_checked_total', 'counter', 'Flows looked up in the relay set (once per flow).', [[{}, i.flowsChecked]]);
+    w.family('torwatch_intel_flows_with_relay_total', 'counter', 'Flows with a listed relay on either side.', [[{}, i.flowsWithRelay]]);
+    w.family('torwatch_intel_stale_matches_total', 'counter', 'Relay matches from a stale list or snapshot.', [[{}, i.staleMatches]]);
+    w.family('torwatch_intel_outside_snapshots_total', 'counter', 'Flows at a time no dated relay snapshot covered.', [[{}, i.outsideSnapshots]]);
+    w.family('torwatch_intel_ti_hits_total', 'counter', 'Relay matches that also hit a threat-intel indicator.', [[{}, i.tiHits]]);
+  }
   w.family('torwatch_reloads_total', 'counter', 'SIGHUP reloads, by result.', [[{ result: 'ok' }, s.reloads.ok], [{ result: 'failed' }, s.reloads.failed]]);
   if (s.relaySetAgeSec !== undefined) w.family('torwatch_relay_set_age_seconds', 'gauge', 'Age of the Tor relay set in force.', [[{}, s.relaySetAgeSec]]);
   return w.text();

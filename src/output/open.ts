@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { observerHostname } from '../config/sensor-identity.js';
 import { UserError } from '../util/errors.js';
+import { observerHostname } from '../util/host-name.js';
 import { AckedOutput } from './acked-output.js';
 import type { AckedTransport } from './acked-transport.js';
 import { Backoff } from './backoff.js';

@@ -1,5 +1,5 @@
-import { SUMMARY_DATASET, type EcsAlert } from '../alert/ecs-alert.js';
-import { EVENT_SEVERITY } from '../detect/catalog.js';
+import { alertHeader, type AlertHeader } from '../alert/alert-header.js';
+import type { EcsAlert } from '../alert/ecs-alert.js';
 import { formatRfc3164 } from './rfc3164.js';
 import { formatRfc5424, type SdElement } from './rfc5424.js';
 
@@ -16,14 +16,6 @@ export function parseFacility(v: string): number | undefined {
   if (/^\d+$/.test(t)) return Number(t) <= 23 ? Number(t) : undefined;
   return FACILITIES[t];
 }
-
-/**
- * Syslog severity for an alert: the alert's event.severity, which is the syslog code already
- * (detect/catalog.ts EVENT_SEVERITY: critical 2, high 3, medium 4, low 5), looked up from the
- * severity word the alert carries in torwatch.severity. One table, so PRI and event.severity never
- * disagree.
- */
-const SEVERITY: Readonly<Record<string, number>> = EVENT_SEVERITY;
 
 export type SyslogFormat = 'rfc5424' | 'rfc3164';
 
@@ -42,27 +34,20 @@ export interface SyslogFormatOptions {
   version: string;
 }
 
-function pick(doc: EcsAlert, a: string, b: string): string | undefined {
-  const o = doc[a];
-  if (typeof o !== 'object' || o === null) return undefined;
-  const v = (o as Record<string, unknown>)[b];
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
-}
-
 /**
  * MSGID: the rule id, so receivers filter without parsing JSON; a summary of repeats is
  * `<rule-id>.summary`, so a receiver's filter on the rule id does not count it as a detection (at
  * most 32 characters: the longest rule id is 20).
  */
-function msgId(alert: EcsAlert): string | undefined {
-  const rule = pick(alert, 'rule', 'id');
-  return rule !== undefined && pick(alert, 'event', 'dataset') === SUMMARY_DATASET ? `${rule}.summary` : rule;
+function msgId(h: AlertHeader): string | undefined {
+  return h.ruleId !== undefined && h.summary ? `${h.ruleId}.summary` : h.ruleId;
 }
 
 /**
- * Turns one alert (already serialized to JSON by OutputSet) into one syslog message. It reads only
- * what framing needs from the alert: the time, the rule id (MSGID), the severity (PRI) and, with an
- * enterprise id, the event id. The message body is the JSON line, unchanged.
+ * Turns one alert (already serialized to JSON by OutputSet) into one syslog message. It takes only
+ * what framing needs from the alert, through alert/alert-header.ts: the time, the rule id (MSGID), the
+ * severity (PRI: the alert's event.severity, the syslog code already) and, with an enterprise id, the
+ * event id and risk. The message body is the JSON line, unchanged.
  */
 export class SyslogFormatter {
   private sequence = 0;
@@ -70,9 +55,9 @@ export class SyslogFormatter {
   constructor(readonly opts: SyslogFormatOptions) {}
 
   format(line: string, alert: EcsAlert): Buffer {
-    const tw = alert.torwatch as Record<string, unknown> | undefined;
-    const severity = SEVERITY[String(tw?.severity ?? '')] ?? 5;
-    const ts = typeof alert['@timestamp'] === 'string' ? alert['@timestamp'] : new Date().toISOString();
+    const h = alertHeader(alert);
+    const severity = h.syslogSeverity;
+    const ts = h.timestamp ?? new Date().toISOString();
     if (this.opts.format === 'rfc3164') {
       const when = new Date(ts);
       return formatRfc3164({
@@ -88,12 +73,9 @@ export class SyslogFormatter {
     ];
     if (this.opts.enterpriseId) {
       const params: [string, string][] = [];
-      const id = pick(alert, 'event', 'id');
-      const rule = pick(alert, 'rule', 'id');
-      const risk = pick(alert, 'event', 'risk_score');
-      if (id) params.push(['event.id', id]);
-      if (rule) params.push(['rule.id', rule]);
-      if (risk) params.push(['event.risk_score', risk]);
+      if (h.eventId) params.push(['event.id', h.eventId]);
+      if (h.ruleId) params.push(['rule.id', h.ruleId]);
+      if (h.riskScore) params.push(['event.risk_score', h.riskScore]);
       sd.push({ id: `torwatch@${this.opts.enterpriseId}`, params });
     }
     return formatRfc5424({
@@ -103,7 +85,7 @@ export class SyslogFormatter {
       hostname: this.opts.hostname,
       appName: this.opts.appName,
       procId: this.opts.procId,
-      msgId: msgId(alert),
+      msgId: msgId(h),
       structuredData: sd,
       msg: line,
       bom: this.opts.bom,

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import { Aggregator } from '../aggregate/aggregator.js';
+import { Aggregator } from '../detect/aggregate/aggregator.js';
 import { AlertBuilder } from '../alert/ecs-alert.js';
 import { sensorIdentity, templateSensor } from '../config/sensor-identity.js';
 import { enabledRules, homeNetSet, type Settings } from '../config/settings.js';
+import { AllowList } from '../detect/allow.js';
 import type { RuleId } from '../detect/catalog.js';
 import { applyDomainIntel } from '../detect/domain-intel.js';
 import { createDetectors } from '../detect/registry.js';
@@ -17,7 +18,7 @@ export interface Assembled {
   outputs: OutputSet;
   builder: AlertBuilder;
   aggregator: Aggregator;
-  /** What detectors consult (relay set, indicators, exclusions); swapped on reload and relay refresh. */
+  /** What detectors consult (relay set, indicators, bridges); swapped on reload and relay refresh. */
   intel: IntelHolder;
   /** The reloadable state in force (the daemon swaps it on SIGHUP through buildReloadable). */
   reloadable: ReloadableState;
@@ -25,11 +26,13 @@ export interface Assembled {
 
 /**
  * Everything derived from settings that the daemon may rebuild on SIGHUP without stopping capture or
- * losing flows: home-net, enabled rules, and the intel (relay sets, threat intel, --allow exclusions).
+ * losing flows: home-net, enabled rules, the --allow exclusions and the intel (relay sets, threat intel).
  */
 export interface ReloadableState {
   homeNet: CidrSet;
   enabledRules: Set<RuleId>;
+  /** Exclusions (--allow), checked by the detect engine when a rule fires. */
+  allow: AllowList;
   intel: Intel;
 }
 
@@ -40,10 +43,10 @@ export interface ReloadableState {
  */
 export async function buildReloadable(s: Settings, log: Logger, version: string, signal?: AbortSignal): Promise<ReloadableState> {
   const intel = await loadIntel(s, { log, userAgent: `torwatch/${version}`, signal });
-  return { homeNet: homeNetSet(s), enabledRules: enabledRules(s), intel };
+  return { homeNet: homeNetSet(s), enabledRules: enabledRules(s), allow: AllowList.parse(s.allow), intel };
 }
 
-/** Put a new reloadable state in force between two packets: the pipeline's part and the intel. */
+/** Put a new reloadable state in force between two packets: the pipeline's part, the intel, and (through asm.reloadable) the exclusions. */
 export function applyReloadable(asm: Assembled, state: ReloadableState): void {
   asm.pipeline.applyReloadable(state);
   asm.intel.swap(state.intel);
@@ -99,9 +102,11 @@ export async function assemble(o: AssembleOptions): Promise<Assembled> {
     detectors: createDetectors(intel),
     enabledRules: reloadable.enabledRules,
     onDetection: (d) => aggregator.onDetection(d),
-    exclude: (d) => intel.current.allow.match(d),
+    // The exclusions in force: applyReloadable replaces asm.reloadable, and with it the list.
+    exclude: (d) => asm.reloadable.allow.match(d),
     enrich: (d) => applyDomainIntel(d, (name, atMs) => intel.current.indicators.lookupDomain(name, atMs)),
     timer: aggregator,
   });
-  return { pipeline, outputs, builder, aggregator, intel, reloadable };
+  const asm: Assembled = { pipeline, outputs, builder, aggregator, intel, reloadable };
+  return asm;
 }

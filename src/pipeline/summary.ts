@@ -1,7 +1,7 @@
-import type { AggregationStats } from '../aggregate/aggregator.js';
+import type { AggregationStats } from '../detect/aggregate/aggregator.js';
 import type { IntelStats } from '../intel/intel.js';
 import type { OutputStats } from '../output/output.js';
-import type { Pipeline } from './pipeline.js';
+import { total, type PipelineSnapshot } from './snapshot.js';
 
 export interface InputSummary {
   name: string;
@@ -36,36 +36,30 @@ export interface RunSummary {
   aggregation?: AggregationStats;
 }
 
-/** Stage statistics beyond the pipeline's own, each present when its stage ran. */
-export interface SummaryExtras {
-  aggregation?: AggregationStats;
-  intel?: IntelStats;
-}
-
-export function buildSummary(p: Pipeline, inputs: InputSummary[], outputs: OutputStats[], elapsedMs: number, extras: SummaryExtras = {}): RunSummary {
-  const { aggregation, intel } = extras;
-  const c = p.counters;
-  const app = p.app.summary();
-  const byRule = { ...p.detect.firedByRule };
-  const total = Object.values(byRule).reduce((a, b) => a + b, 0);
+/**
+ * The run summary of a replay, from the one snapshot (snapshot.ts) the daemon's metrics use too. Field
+ * names and order are the summary's own (users and tests read them); `anomalies` holds the decode and
+ * app-layer anomalies together, `alerts.total` counts detections.
+ */
+export function buildSummary(snap: PipelineSnapshot, inputs: InputSummary[], elapsedMs: number): RunSummary {
   const secs = Math.max(elapsedMs, 1) / 1000;
   return {
     inputs,
-    packets: c.packets,
-    bytes: c.bytes,
-    flowPackets: c.flowPackets,
-    flows: { ...p.flows.stats },
-    alerts: { total, byRule, excludedByRule: { ...p.detect.excludedByRule } },
-    ...(intel ? { intel: { ...intel } } : {}),
-    anomalies: { ...p.anomalies.toObject(), ...app.anomalies },
-    decoder: { ...p.decoder.stats },
-    applayer: { ...app.stats, ...p.detect.hosts.summary() },
-    outputs,
+    packets: snap.packets,
+    bytes: snap.bytes,
+    flowPackets: snap.flowPackets,
+    flows: { ...snap.flows },
+    alerts: { total: total(snap.alerts.byRule), byRule: { ...snap.alerts.byRule }, excludedByRule: { ...snap.alerts.excludedByRule } },
+    ...(snap.intel ? { intel: { ...snap.intel } } : {}),
+    anomalies: { ...snap.decodeAnomalies, ...snap.applayerAnomalies },
+    decoder: { ...snap.decoder },
+    applayer: { ...snap.applayer },
+    outputs: snap.outputs,
     elapsedMs: Math.round(elapsedMs),
-    packetsPerSecond: Math.round(c.packets / secs),
-    megabytesPerSecond: Math.round((c.bytes / 1e6 / secs) * 10) / 10,
-    timeBackwards: c.timeBackwards,
-    ...(aggregation ? { aggregation } : {}),
+    packetsPerSecond: Math.round(snap.packets / secs),
+    megabytesPerSecond: Math.round((snap.bytes / 1e6 / secs) * 10) / 10,
+    timeBackwards: snap.timeBackwards,
+    ...(snap.aggregation ? { aggregation: snap.aggregation.stats } : {}),
   };
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { trustProblem } from '../config/config-trust.js';
 import { UserError } from './errors.js';
+import { trustProblem } from './trust.js';
 
 /**
  * Files torwatch writes as root (or as the service user) in directories a local user might reach: the

@@ -35,7 +35,7 @@ describe('ECS alert builder', () => {
         message: 'm', severity: 'critical', confidence: 'high', labels: { role: 'exit' },
         hostname: { name: 'www.abcdefgh.com', source: 'tls' }, destinationDomain: 'relay.example',
         tls: { version: '1.2', sni: 'www.abcdefgh.com', ja3: 'a'.repeat(32), ja3String: '771,1-2', ja4: 't13d', alpn: ['h2'], certSubject: 'www.x.net', certIssuer: 'www.y.com' },
-        indicators: [{ type: f.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr', value: d, field: 'destination.ip', port: 9001, provider: 'tor-consensus', confidence: 90, firstSeen: '2026-11-23T05:00:00Z', lastSeen: '2026-11-23T06:00:00Z', tlp: 'CLEAR', details: { roles: ['exit', 'guard'] } }],
+        indicators: [{ type: f.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr', value: d, on: 'responder-address', port: 9001, provider: 'tor-consensus', confidence: 90, firstSeen: '2026-11-23T05:00:00Z', lastSeen: '2026-11-23T06:00:00Z', tlp: 'CLEAR', details: { roles: ['exit', 'guard'] } }],
       });
       expect(ecsProblems(doc)).toEqual([]);
       const ev = doc.event as Record<string, unknown>;

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AlertBuilder } from '../../src/alert/ecs-alert.js';
-import { EVENT_SEVERITY, RISK_SCORE, ruleById, type Severity } from '../../src/detect/catalog.js';
+import { EVENT_SEVERITY, RISK_SCORE } from '../../src/alert/severity.js';
+import { ruleById, type Severity } from '../../src/detect/catalog.js';
 import { Flow } from '../../src/flow/flow.js';
 import { SyslogFormatter } from '../../src/output/syslog-message.js';
 import { parseIp } from '../../src/util/ip.js';

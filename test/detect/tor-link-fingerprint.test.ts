@@ -15,7 +15,7 @@ import { DATA, runPipeline } from '../applayer/run-pipeline.js';
  * from a two-address list, as the relay index would for a relay set holding them.
  */
 const listed = new Map<string, IndicatorMatch>([
-  ['38.229.70.53', { type: 'ipv4-addr', value: '38.229.70.53', field: 'destination.ip', port: 443, provider: 'test relay list', details: { nickname: 'example' } }],
+  ['38.229.70.53', { type: 'ipv4-addr', value: '38.229.70.53', on: 'responder-address', port: 443, provider: 'test relay list', details: { nickname: 'example' } }],
 ]);
 const lookup = (f: Flow): IndicatorMatch | undefined => listed.get(formatIp(f.ipVersion, f.b0, f.b1, f.b2, f.b3));
 

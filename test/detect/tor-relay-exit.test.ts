@@ -7,7 +7,7 @@ import { relayDecision, TorRelayDetector } from '../../src/detect/rules/tor-rela
 import type { Packet } from '../../src/decode/packet.js';
 import { Flow } from '../../src/flow/flow.js';
 import { parseAddress } from '../../src/intel/addr.js';
-import { AllowList } from '../../src/intel/allow.js';
+import { AllowList } from '../../src/detect/allow.js';
 import { loadBridges } from '../../src/intel/bridges/load.js';
 import { IntelHolder, type Intel } from '../../src/intel/intel.js';
 import { parseRelayText } from '../../src/intel/relays/detect-format.js';
@@ -37,14 +37,14 @@ s Fast Running Valid
 directory-footer
 `;
 
-function intel(indicators: Partial<Indicator>[] = [], allow: string[] = []): Intel {
+function intel(indicators: Partial<Indicator>[] = []): Intel {
   const relays = new RelaySet([parseRelayText(CONSENSUS, 'consensus', 0, undefined)!], { graceMs: 24 * H, maxAgeMs: 3 * H });
   const idx = new IndicatorIndex();
   for (const i of indicators) {
     const a = parseAddress(i.value!)!;
     idx.add({ type: a.version === 4 ? 'ipv4-addr' : 'ipv6-addr', ip: { ...a, prefix: a.version === 4 ? 32 : 128 }, tags: [], provider: 'test-cti', source: 'ti.csv:2', format: 'csv', ...i } as Indicator);
   }
-  return { relays, indicators: idx, allow: AllowList.parse(allow), bridges: loadBridges([]), builtAtMs: 0, loadMs: 0 };
+  return { relays, indicators: idx, bridges: loadBridges([]), builtAtMs: 0, loadMs: 0 };
 }
 
 const HOME = ['10.', '192.168.', 'fd'];
@@ -58,14 +58,15 @@ function flow(src: string, sport: number, dst: string, dport: number, at = VA + 
 }
 
 /** Run both detectors through the real engine on a flow's first packet; return what fired. */
-function run(i: Intel, f: Flow): { alerts: Detection[]; engine: DetectEngine } {
+function run(i: Intel, f: Flow, allow: string[] = []): { alerts: Detection[]; engine: DetectEngine } {
   const holder = new IntelHolder(i);
+  const exclusions = AllowList.parse(allow);
   const alerts: Detection[] = [];
   const engine = new DetectEngine({
     detectors: [new TorRelayDetector(holder), new TorExitDetector(holder)],
     enabled: new Set(['tor-relay', 'tor-exit']),
     onDetection: (d) => alerts.push(d),
-    exclude: (d) => holder.current.allow.match(d),
+    exclude: (d) => exclusions.match(d),
   });
   const p = { frame: { tsSec: f.firstSec, tsNsec: f.firstNsec, index: 1 } } as unknown as Packet;
   engine.onPacket(f, p, true, 0);
@@ -118,14 +119,14 @@ describe('tor-relay: direction-aware cases, confidence by port', () => {
     const d = run(intel(), flow('198.51.100.6', 51000, '10.2.2.20', 443)).alerts[0];
     expect(d).toMatchObject({ confidence: 'medium', labels: { tor_relay_case: 'relay_to_internal' } });
     expect(d.message).toBe("Tor relay 198.51.100.6 (middle 'middle1') connected to 10.2.2.20:443 inside home-net");
-    expect(d.indicators![0].field).toBe('source.ip');
+    expect(d.indicators![0].on).toBe('initiator-address');
   });
 
   it('an internal host that is itself a listed relay, both directions; the remote relay is reported beside it', () => {
     const inbound = run(intel(), flow('198.51.100.5', 51000, '10.3.3.30', 9001)).alerts[0];
     expect(inbound).toMatchObject({ confidence: 'high', labels: { tor_relay_case: 'internal_relay' } });
     expect(inbound.message).toBe("198.51.100.5 connected to 10.3.3.30:9001, a listed Tor relay inside home-net (middle 'inside1'; its ORPort)");
-    expect(inbound.indicators!.map((i) => [i.value, i.field])).toEqual([['10.3.3.30', 'destination.ip'], ['198.51.100.5', 'source.ip']]);
+    expect(inbound.indicators!.map((i) => [i.value, i.on])).toEqual([['10.3.3.30', 'responder-address'], ['198.51.100.5', 'initiator-address']]);
     const outbound = run(intel(), flow('10.3.3.30', 51000, '198.51.100.6', 9001)).alerts[0];
     expect(outbound).toMatchObject({ confidence: 'medium', labels: { tor_relay_case: 'internal_relay' } });
     expect(outbound.message).toMatch(/^10\.3\.3\.30, a listed Tor relay inside home-net \(middle 'inside1'\), connected to 198\.51\.100\.6:9001/);
@@ -237,14 +238,14 @@ describe('tor-exit: seed 002 risk levels', () => {
 
 describe('exclusions in the engine: every rule, counted', () => {
   it('an allowed host suppresses both rules and is counted per rule; the flow is not retried', () => {
-    const { alerts, engine } = run(intel([], ['10.1.1.10']), flow('10.1.1.10', 40000, '203.0.113.9', 443));
+    const { alerts, engine } = run(intel(), flow('10.1.1.10', 40000, '203.0.113.9', 443), ['10.1.1.10']);
     expect(alerts).toEqual([]);
     expect(engine.excludedByRule).toEqual({ 'tor-relay': 1, 'tor-exit': 1 });
     expect(engine.firedByRule).toEqual({});
   });
 
   it('a rule-scoped entry suppresses that rule only', () => {
-    const { alerts, engine } = run(intel([], ['203.0.113.9@tor-exit']), flow('10.1.1.10', 40000, '203.0.113.9', 443));
+    const { alerts, engine } = run(intel(), flow('10.1.1.10', 40000, '203.0.113.9', 443), ['203.0.113.9@tor-exit']);
     expect(alerts.map((a) => a.rule.id)).toEqual(['tor-relay']);
     expect(engine.excludedByRule).toEqual({ 'tor-exit': 1 });
   });

@@ -39,7 +39,7 @@ describe('regression captures give their expected alerts', () => {
   for (const f of captures) {
     it(f, async () => {
       const want = readFileSync(expectedFile(f), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
-      // Expected files list detections per flow, so aggregation is off here (test/aggregate covers it).
+      // Expected files list detections per flow, so aggregation is off here (test/detect/aggregate covers it).
       const r = await runCli(['replay', ...NO_AGGREGATION, ...replayArgs(f), join(PCAPS, f)]);
       expect(r.code, r.stderr).toBe(0);
       // Every key any expected line names (rules carry different ones: labels.*, dns.question.name,

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULE_IDS } from '../../src/detect/catalog.js';
-import { AllowList, checkAllowEntries } from '../../src/intel/allow.js';
+import { AllowList, checkAllowEntries } from '../../src/detect/allow.js';
 import { parseRelayText } from '../../src/intel/relays/detect-format.js';
 import type { ParsedSource } from '../../src/intel/relays/model.js';
 import { RelaySet } from '../../src/intel/relays/relay-set.js';

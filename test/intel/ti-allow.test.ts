@@ -3,7 +3,7 @@ import { ruleById } from '../../src/detect/catalog.js';
 import type { Detection } from '../../src/detect/detection.js';
 import { Flow } from '../../src/flow/flow.js';
 import { parseAddress } from '../../src/intel/addr.js';
-import { AllowList, checkAllowEntries } from '../../src/intel/allow.js';
+import { AllowList, checkAllowEntries } from '../../src/detect/allow.js';
 import { loadIndicators, parseIntelFile } from '../../src/intel/ti/load.js';
 import { patternAtoms } from '../../src/intel/ti/stix.js';
 import { InputError } from '../../src/util/errors.js';

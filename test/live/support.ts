@@ -181,7 +181,7 @@ export class Daemon {
    */
   constructor(lab: Lab, ns: string, args: string[], opts: { wrap?: string[]; node?: string; bin?: string } = {}) {
     // These tests count one alert per connection, so aggregation (suppression windows, rate limit) is
-    // off unless a test sets it; test/aggregate covers it.
+    // off unless a test sets it; test/detect/aggregate covers it.
     const agg = args.includes('--suppress-window') ? [] : NO_AGGREGATION;
     this.child = spawn('ip', ['netns', 'exec', ns, ...(opts.wrap ?? []), opts.node ?? process.execPath, opts.bin ?? BIN, 'capture', ...agg, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     lab.track(this.child);

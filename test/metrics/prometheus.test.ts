@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatListenAddress, parseListenAddress } from '../../src/metrics/address.js';
 import { renderPrometheus } from '../../src/metrics/prometheus.js';
-import type { DaemonStats } from '../../src/metrics/snapshot.js';
+import type { DaemonStats } from '../../src/metrics/daemon-stats.js';
 
 const base: DaemonStats = {
   startedAtMs: 1_795_000_000_000,
@@ -9,15 +9,19 @@ const base: DaemonStats = {
   packets: 10,
   bytes: 1000,
   flowPackets: 8,
+  timeBackwards: 0,
   interfaces: [
     { interface: 'eth1', backend: 'pcap-batch', delivered: 6, deliveredBytes: 700, received: 7, dropped: 1, ifDropped: 0, batches: 2, bufferWaits: 0, discarded: 0, packets: 6, bytes: 600 },
     { interface: 'eth"2\\x', backend: 'cap', delivered: 4, deliveredBytes: 400, batches: 4, discarded: 0, packets: 4, bytes: 400 },
   ],
   kernelDropped: undefined,
-  flows: { active: 3, created: 5, expired: 2, evicted: 0, peak: 4, collisions: 1, chainEvicted: 0 },
-  alerts: { total: 2, byRule: { 'tor-port-private': 2 } },
+  flows: { active: 3, created: 5, expired: 2, evicted: 0, peak: 4, collisions: 1, chainEvicted: 0, reused: 0, longestChain: 2 },
+  alerts: { total: 2, byRule: { 'tor-port-private': 2 }, excludedByRule: {} },
   outputs: [{ target: '/var/log/torwatch/alerts.ndjson', written: 2, failed: 0, queued: 5, spoolBytes: 1024 }],
   anomalies: { tcp_header_truncated: 1 },
+  applayerAnomalies: { 'stream.gap': 3 },
+  decoder: { ethernet: 10, ipv4: 8 },
+  applayer: { flows_inspected: 2, memory_peak_bytes: 4096 },
   reloads: { ok: 1, failed: 0 },
   relaySetAgeSec: 120,
 };
@@ -52,6 +56,15 @@ describe('Prometheus text format 0.0.4', () => {
     expect(text).toMatch(/^torwatch_relay_set_age_seconds 120$/m);
     expect(text).toMatch(/^torwatch_decode_anomalies_total\{anomaly="tcp_header_truncated"\} 1$/m);
     expect(text).not.toContain('torwatch_alerts_suppressed_total');
+  });
+
+  it('exports app-layer anomalies by name, apart from decode anomalies, and the app layer\'s peaks as gauges', () => {
+    expect(text).toMatch(/^torwatch_applayer_anomalies_total\{anomaly="stream.gap"\} 3$/m);
+    expect(text).not.toMatch(/^torwatch_decode_anomalies_total\{anomaly="stream.gap"\}/m);
+    expect(text).toMatch(/^torwatch_applayer_total\{counter="flows_inspected"\} 2$/m);
+    expect(text).toContain('# TYPE torwatch_applayer_peak gauge\ntorwatch_applayer_peak{name="memory_peak_bytes"} 4096\n');
+    expect(text).not.toMatch(/^torwatch_applayer_total\{counter="memory_peak_bytes"\}/m);
+    expect(text).toMatch(/^torwatch_decoded_total\{layer="ipv4"\} 8$/m);
   });
 });
 

@@ -27,7 +27,7 @@ export const NO_RELAYS = ['--relays', 'none'];
 
 /**
  * Flags that turn aggregation off (suppression windows and the rate limit): one alert per flow and
- * rule. Tests that count detections per flow use them; test/aggregate and test/output cover aggregation.
+ * rule. Tests that count detections per flow use them; test/detect/aggregate and test/output cover aggregation.
  */
 export const NO_AGGREGATION = ['--suppress-window', '0', '--rate-limit', '0'];
 

@@ -1,4 +1,4 @@
-import type { ClientHelloFacts } from '../events.js';
+import type { ClientHelloFacts } from './client-hello-facts.js';
 import type { ClientHello } from './client-hello.js';
 import { isGrease } from './grease.js';
 import { ja3, type Ja3 } from './ja3.js';

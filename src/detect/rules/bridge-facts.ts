@@ -34,7 +34,7 @@ export function bridgeIndicator(flow: Flow, e: BridgeEntry): IndicatorMatch {
   return {
     type: flow.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr',
     value: flow.dstIp(),
-    field: 'destination.ip',
+    on: 'responder-address',
     port: e.line.port,
     provider: e.source.builtin ? 'tor-browser-builtin-bridges' : 'torwatch-bridges-file',
     description: `Tor bridge (${e.line.transport})${e.source.builtin && e.status === 'past' ? ', from a past built-in list' : ''}`,

@@ -123,7 +123,7 @@ export function relayIndicator(flow: Flow, side: Side, m: RelayMatch): Indicator
   return {
     type: flow.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr',
     value: sideIp(flow, side),
-    field: side === 'a' ? 'source.ip' : 'destination.ip',
+    on: side === 'a' ? 'initiator-address' : 'responder-address',
     port: port || undefined,
     provider: PROVIDER[m.source.format],
     description: `Tor relay (${roleNames(m.roles).join(', ')})${m.running === false ? ', listed but not running' : ''}${m.source.builtin ? `, from torwatch's built-in snapshot of ${iso(m.listTimeMs)!.slice(0, 10)}` : m.stale ? ', from a stale list' : m.early ? ', from the first consensus, just before its valid-after' : ''}`,
@@ -148,7 +148,7 @@ export function tiIndicator(flow: Flow, side: Side, ind: Indicator): IndicatorMa
   return {
     type: ind.type === 'domain-name' ? (flow.ipVersion === 4 ? 'ipv4-addr' : 'ipv6-addr') : ind.type,
     value: sideIp(flow, side),
-    field: side === 'a' ? 'source.ip' : 'destination.ip',
+    on: side === 'a' ? 'initiator-address' : 'responder-address',
     port: ind.port,
     provider: ind.provider,
     description: ind.description ?? ind.threatType,

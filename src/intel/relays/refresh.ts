@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Settings } from '../../config/settings.js';
 import { loadIntel, staleSources, type IntelHolder, type IntelLoadOptions } from '../intel.js';
+import type { IntelRefreshOptions } from '../options.js';
 
 export interface RefresherOptions extends IntelLoadOptions {
   /** Wall clock (tests). */
@@ -22,7 +22,7 @@ export class IntelRefresher {
 
   constructor(
     private readonly holder: IntelHolder,
-    private settings: Settings,
+    private settings: IntelRefreshOptions,
     private readonly opts: RefresherOptions,
   ) {
     this.log = opts.log;
@@ -42,7 +42,7 @@ export class IntelRefresher {
   }
 
   /** New settings (SIGHUP with a changed config): used from the next refresh on. */
-  setSettings(s: Settings): void {
+  setSettings(s: IntelRefreshOptions): void {
     const restart = this.timer !== undefined && s.relaysRefreshMs !== this.settings.relaysRefreshMs;
     this.settings = s;
     if (restart) {

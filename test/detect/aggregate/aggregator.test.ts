@@ -1,12 +1,12 @@
 /** Aggregation (suppression windows on the packet clock) and the per-rule rate limit, on Detection objects. */
 import { describe, expect, it } from 'vitest';
-import { Aggregator, msToTime, type AggregateSummary } from '../../src/aggregate/aggregator.js';
-import { AlertBuilder } from '../../src/alert/ecs-alert.js';
-import { ruleById } from '../../src/detect/catalog.js';
-import type { Detection } from '../../src/detect/detection.js';
-import { Flow } from '../../src/flow/flow.js';
-import { parseIp } from '../../src/util/ip.js';
-import { ecsProblems } from '../support/ecs-schema.js';
+import { Aggregator, msToTime, type AggregateSummary } from '../../../src/detect/aggregate/aggregator.js';
+import { AlertBuilder } from '../../../src/alert/ecs-alert.js';
+import { ruleById } from '../../../src/detect/catalog.js';
+import type { Detection } from '../../../src/detect/detection.js';
+import { Flow } from '../../../src/flow/flow.js';
+import { parseIp } from '../../../src/util/ip.js';
+import { ecsProblems } from '../../support/ecs-schema.js';
 
 const T0 = 1_763_870_400;
 

@@ -1,11 +1,12 @@
-import { isRuleId } from '../detect/catalog.js';
-import type { Detection } from '../detect/detection.js';
+import { isRuleId } from './catalog.js';
+import type { Detection } from './detection.js';
 import type { Flow } from '../flow/flow.js';
-import { parseAddressOrCidr, parseHostPort, parsePort, type AddrPrefix } from './addr.js';
-import { normalizeDomain } from './ti/indicator.js';
+import { parseAddressOrCidr, parseHostPort, parsePort, type AddrPrefix } from '../intel/addr.js';
+import { normalizeDomain } from '../intel/ti/indicator.js';
 
 /**
- * Exclusions (`--allow`, seed 000's false-positive guidance: patch servers, scanners, monitoring
+ * Exclusions (`--allow`): detection policy, applied by the detect engine when a rule fires, so it
+ * lives with the detectors; it reads addresses and domains with the intel's parsers. (`--allow`, seed 000's false-positive guidance: patch servers, scanners, monitoring
  * hosts). One entry per value:
  *
  *   10.0.0.5              a host: flows with this address on either side

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Detection } from '../detect/detection.js';
+import type { Detection } from '../detection.js';
 import { RateLimiter } from './rate-limit.js';
 
 /**
