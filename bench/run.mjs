@@ -70,6 +70,8 @@ const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const tools = [
   ['tcpdump', ['tcpdump', '-r', file, '-w', '/dev/null']],
   ['torwatch', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--log-level', 'warn', '--progress', 'never', file]],
+  // Sharded (issue 13): the same alerts from two worker threads and the merge point (README, Every core).
+  ['torwatch -w2', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--workers', '2', '--log-level', 'warn', '--progress', 'never', file]],
   // The same with the ~10,000-relay list and the Onionoo CSV loaded: every new flow is looked up twice.
   ['torwatch+relays', [process.execPath, `${root}bin/torwatch.js`, 'replay', '--log-level', 'warn', '--progress', 'never',
     '--relays', `${root}../shared/data/tor/doodad-labs-tor-nodes/2026-02-22T15-34Z/relay-nodes.txt`,
@@ -97,6 +99,7 @@ for (const r of Object.values(results)) {
 const ratios = {};
 if (results.tcpdump && results.torwatch) ratios.torwatch_vs_tcpdump = +(results.torwatch.wall_s / results.tcpdump.wall_s).toFixed(2);
 if (results.ndpiReader && results.torwatch) ratios.torwatch_vs_ndpiReader = +(results.torwatch.wall_s / results.ndpiReader.wall_s).toFixed(2);
+if (results['torwatch -w2'] && results.torwatch) ratios.workers2_speedup_vs_workers1 = +(results.torwatch.wall_s / results['torwatch -w2'].wall_s).toFixed(2);
 if (results['torwatch+relays'] && results.torwatch) ratios.relays_vs_no_relays = +(results['torwatch+relays'].wall_s / results.torwatch.wall_s).toFixed(2);
 
 const report = { date: new Date().toISOString(), file, mix, bytes: size, packets, runs, results, ratios, relay };

@@ -9,6 +9,8 @@ import { buildSummary, type InputSummary } from '../pipeline/summary.js';
 import { UserError } from '../util/errors.js';
 import { oneLine } from '../util/printable.js';
 import { FileClocks } from './file-clocks.js';
+import { readSharded, replayWorkers } from './replay-sharded.js';
+import { shardedSnapshot, type ShardedReplayResult } from '../pipeline/shard/sharded-replay.js';
 
 /** Inputs at least this big get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
@@ -36,9 +38,14 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
   };
   process.on('SIGHUP', onSighup);
   let exitCode = 0;
+  let shardResult: ShardedReplayResult | undefined;
   const clocks = new FileClocks();
   try {
-    for (const file of files) {
+    const workers = replayWorkers(files, settings, log);
+    if (workers > 1) {
+      exitCode = await readSharded(files, workers, { settings, log, pipeline, outputs, inputs, clocks, signal: abort.signal, sharded: (r) => (shardResult = r) });
+    }
+    for (const file of workers > 1 ? [] : files) {
       if (abort.signal.aborted) break;
       pipeline.setInput(file);
       const before = { packets: pipeline.counters.packets, bytes: pipeline.counters.bytes };
@@ -76,18 +83,19 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
         clocks.fileRead(file, firstMs, clockBefore, pipeline.clockMs);
       }
     }
-    pipeline.finish();
+    if (workers <= 1) pipeline.finish();
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     process.off('SIGHUP', onSighup);
     await outputs.close();
   }
-  const snapshot = takeSnapshot(pipeline, {
+  const own = takeSnapshot(pipeline, {
     aggregator,
     intel: intel.current.relays.isEmpty ? undefined : intel.stats,
     outputs: outputs.stats(),
   });
+  const snapshot = shardResult ? shardedSnapshot(own, shardResult) : own;
   const summary = buildSummary(snapshot, inputs, performance.now() - started);
   if (intel.stats.outsideSnapshots > 0) {
     const snaps = intel.current.relays.timeline.snapshots;

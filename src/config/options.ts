@@ -123,6 +123,11 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     apply: (s, v) => intIn(1, 50_000_000, (n) => { s.maxFlows = n; })(v),
   },
   {
+    key: 'workers', flags: '--workers <n>', list: false,
+    help: 'packet-processing threads; the alerts are the same whatever the number (default: one per core)',
+    apply: (s, v) => intIn(1, 64, (n) => { s.workers = n; })(v),
+  },
+  {
     key: 'community-id-seed', flags: '--community-id-seed <n>', list: false,
     help: 'Community ID seed (default 0)',
     apply: (s, v) => intIn(0, 65535, (n) => { s.communityIdSeed = n; })(v),

@@ -22,6 +22,8 @@ export interface Settings {
   allow: string[];
   logLevel: LogLevel;
   maxFlows: number;
+  /** Packet-processing threads (--workers); undefined: one per core (replay: one for small inputs, see cli/replay.ts). */
+  workers?: number;
   flowTimeouts: FlowTimeouts;
   communityIdSeed: number;
   sensorName?: string;

@@ -127,6 +127,8 @@ export class CaptureDaemon {
       }
       else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW, so a parser bug cannot act as root');
       dropCapabilities(this.log);
+      // Sharded workers exist for replay only (pipeline/shard/); live capture is one pipeline for now.
+      if (s.workers !== undefined && s.workers > 1) this.log.warn({ workers: s.workers }, '--workers applies to replay; live capture runs one pipeline (README, Every core)');
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
       // Without --relays the set is the relay cache (or the built-in snapshot): reread it too, so a
       // `relays update` or `relays import` takes effect without a restart. Only `--relays none` has nothing to refresh.

@@ -17,6 +17,7 @@ const RESTART_ONLY: Record<string, (s: Settings) => unknown> = {
   metrics: (s) => s.capture.metrics,
   output: (s) => s.output,
   'max-flows': (s) => s.maxFlows,
+  workers: (s) => s.workers,
   'community-id-seed': (s) => s.communityIdSeed,
   'sensor-name': (s) => s.sensorName,
   // The aggregator and the open outputs are built once; they keep their queues and spools across HUP.

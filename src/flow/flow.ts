@@ -69,6 +69,10 @@ export class Flow {
   fired = 0;
   /** 1-based number, within its input, of the packet that created the flow. */
   firstPacket = 0;
+  /** Sharded runs: the run-wide number of this flow's latest packet (its place in its LRU list; pipeline/shard/). */
+  lastOrdinal = 0;
+  /** Sharded runs: the flow's slot in its worker (reused once it ends), which names it to the merge point. */
+  shardSlot = 0;
   /** First and innermost VLAN ids seen on the first packet (0 = none). */
   vlanOuter = 0;
   vlanInner = 0;

@@ -98,10 +98,7 @@ export class FlowTable {
    * Sets `dir` and `isNew`. Also runs idle expiry at most once per second of packet time.
    */
   lookup(p: Packet, nowMs: number, home: (version: number, w0: number, w1: number, w2: number, w3: number) => boolean): Flow {
-    if (nowMs >= this.nextExpiryCheck) {
-      this.expire(nowMs);
-      this.nextExpiryCheck = nowMs + 1000;
-    }
+    this.checkExpiry(nowMs);
     let sport = p.sport;
     let dport = p.dport;
     const proto = p.proto;
@@ -207,6 +204,18 @@ export class FlowTable {
     if (proto === IpProto.TCP) updateTcpState(f, this.dir, tcpFlags);
     this.touch(f, this.classOf(f));
     return f;
+  }
+
+  /**
+   * Idle expiry, at most once per second of packet time; every lookup starts with it. A sharded worker
+   * also calls it for the packets another worker owns, so that its flows time out on the same packet
+   * as they would in one table (pipeline/shard/).
+   */
+  checkExpiry(nowMs: number): void {
+    if (nowMs >= this.nextExpiryCheck) {
+      this.expire(nowMs);
+      this.nextExpiryCheck = nowMs + 1000;
+    }
   }
 
   /** End every flow whose idle time is over (pipeline clock). */

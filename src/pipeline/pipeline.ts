@@ -107,16 +107,8 @@ export class Pipeline {
 
   /** The FrameSink: one frame through every stage. */
   readonly onFrame = (frame: Frame): void => {
+    this.frameArrived(frame.tsSec * 1000 + frame.tsNsec / 1e6, frame.wirelen);
     const c = this.counters;
-    c.packets++;
-    c.bytes += frame.wirelen;
-    const ms = frame.tsSec * 1000 + frame.tsNsec / 1e6;
-    if (ms >= this.clockMs) {
-      this.clockMs = ms;
-      const t = this.timer;
-      if (t !== undefined && ms >= t.nextDeadlineMs) t.advance(ms);
-    } else c.timeBackwards++;
-
     const p = this.packet;
     p.reset(frame);
     if (!this.decoder.decode(p)) return;
@@ -129,6 +121,22 @@ export class Pipeline {
     this.app.onPacket(flow, p, flows.isNew, flows.dir);
     detect.onPacket(flow, p, flows.isNew, flows.dir);
   };
+
+  /**
+   * A frame's share of the counters and the clock, before it is decoded: the packet clock moves (and
+   * the aggregation timer with it) on every frame, decoded or not. A sharded replay calls this from the
+   * merged stream, where decode, flows and the app layer ran in the workers (pipeline/shard/).
+   */
+  frameArrived(ms: number, wirelen: number): void {
+    const c = this.counters;
+    c.packets++;
+    c.bytes += wirelen;
+    if (ms >= this.clockMs) {
+      this.clockMs = ms;
+      const t = this.timer;
+      if (t !== undefined && ms >= t.nextDeadlineMs) t.advance(ms);
+    } else c.timeBackwards++;
+  }
 
   /**
    * Swap the settings-derived state (home-net, enabled rules; relays, intel and exclusions when their
@@ -173,6 +181,11 @@ export class Pipeline {
   /** End of all input: every remaining flow ends (detectors get their last word), then the timer's stage flushes. */
   finish(): void {
     this.flows.flushAll('shutdown');
+    this.finishTimer();
+  }
+
+  /** The later stage's last word at the end of input (a sharded replay, after the workers' last flows ended). */
+  finishTimer(): void {
     this.timer?.finish(this.clockMs);
   }
 }

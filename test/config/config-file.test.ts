@@ -51,6 +51,7 @@ const EXAMPLES: Record<string, { good: string; bad: string; check: (s: Settings)
   allow: { good: '[192.0.2.10]', bad: '', check: (s) => s.allow, want: ['192.0.2.10'] },
   'log-level': { good: 'warn', bad: 'loud', check: (s) => s.logLevel, want: 'warn' },
   'max-flows': { good: '5000', bad: '-1', check: (s) => s.maxFlows, want: 5000 },
+  workers: { good: '2', bad: '0', check: (s) => s.workers, want: 2 },
   'community-id-seed': { good: '7', bad: '70000', check: (s) => s.communityIdSeed, want: 7 },
   'sensor-name': { good: 'span-dc1', bad: '', check: (s) => s.sensorName, want: 'span-dc1' },
   progress: { good: 'never', bad: 'sometimes', check: (s) => s.progress, want: 'never' },
