@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PCAPS, ROOT, runCli } from '../support/run-cli.js';
+import { logLines, PCAPS, ROOT, runCli } from '../support/run-cli.js';
 import { expectSameWhateverWorkers } from './shard-same.js';
 
 const captures = readdirSync(PCAPS).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).sort();
@@ -56,4 +56,27 @@ describe('a worker that fails', () => {
     expect(r.alerts.length).toBeLessThan(whole.alerts.length);
     expect(whole.stdout.startsWith(r.stdout)).toBe(true);
   });
+});
+
+describe('the run summary whatever --workers', () => {
+  /** The summary a run logs, without what depends on the clock or on one worker's share (high-water marks, the hash's chains). */
+  async function summary(workers: number, file: string): Promise<Record<string, unknown>> {
+    const r = await runCli(['replay', '--workers', String(workers), '--log-level', 'info', '--progress', 'never', '--relays', 'none', file]);
+    const line = logLines(r.stderr).find((l) => l.msg === 'run summary');
+    const s = { ...(line?.summary as Record<string, unknown>) };
+    for (const k of ['elapsedMs', 'packetsPerSecond', 'megabytesPerSecond']) delete s[k];
+    const flows = { ...(s.flows as Record<string, number>) };
+    for (const k of ['collisions', 'chainEvicted', 'longestChain']) delete flows[k];
+    const app = { ...(s.applayer as Record<string, number>) };
+    delete app.memory_peak_bytes;
+    return { ...s, flows, applayer: app };
+  }
+
+  for (const f of ['bt-dht-swarm.pcap', 'web-names.pcap', 'obfs4-bridges.pcap', 'ipv4-frag-tcp.pcap']) {
+    it(`${f}: packets, flows, decode and app-layer counts, alerts by rule`, async () => {
+      const one = await summary(1, join(PCAPS, f));
+      expect(one.packets).toBeGreaterThan(0);
+      expect(await summary(2, join(PCAPS, f))).toEqual(one);
+    });
+  }
 });

@@ -16,6 +16,11 @@ export class ClientHelloInfo implements ClientHelloFacts {
 
   constructor(private readonly hello: ClientHello, private readonly quic: boolean) {}
 
+  /** The parsed hello itself (plain data): what a sharded worker sends, so fingerprints stay lazy at the merge point. */
+  get parsed(): ClientHello {
+    return this.hello;
+  }
+
   get sni(): string | undefined {
     return this.hello.sni;
   }

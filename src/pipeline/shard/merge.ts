@@ -1,9 +1,10 @@
-import type { AppEvent, EventTime } from '../../applayer/events.js';
+import type { EventTime } from '../../applayer/events.js';
 import type { Packet } from '../../decode/packet.js';
 import { Flow, type InitiatorValue } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
 import type { FlowCounts } from '../snapshot.js';
 import type { Pipeline } from '../pipeline.js';
+import { reviveEvent } from './plain-event.js';
 import {
   END_REASONS, LEN_END, LEN_END_BEGIN, LEN_EVENT, LEN_FRAME, LEN_OPEN, LEN_PACKET, OP_END, OP_END_BEGIN, OP_EVENT,
   OP_FRAME, OP_OPEN, OP_PACKET, PHASE_EXPIRY, PHASE_FLUSH,
@@ -276,7 +277,7 @@ export class ShardMerge {
         at.tsSec = r[pos + 3];
         at.tsNsec = r[pos + 4];
         at.packet = r[pos + 5];
-        detect.onAppEvent(f, b.events[r[pos + 6]] as AppEvent, at);
+        detect.onAppEvent(f, reviveEvent(b.events[r[pos + 6]]), at);
         return pos + LEN_EVENT;
       }
       case OP_PACKET: {
