@@ -125,3 +125,23 @@ export class Flow {
     return formatIp(this.ipVersion, this.b0, this.b1, this.b2, this.b3);
   }
 }
+
+/**
+ * One packet's share of a flow's counters (direction 0: initiator to responder), and its time: the
+ * flow table does this for every packet it places, and a sharded run's merge point does the same on
+ * its stand-in flows (pipeline/shard/merge.ts), so both count alike.
+ */
+export function countPacket(f: Flow, dir: number, wirelen: number, tsSec: number, tsNsec: number, nowMs: number): void {
+  if (dir === 0) {
+    f.pktsAB++;
+    f.bytesAB += wirelen;
+  } else {
+    f.pktsBA++;
+    f.bytesBA += wirelen;
+  }
+  if (tsSec > f.lastSec || (tsSec === f.lastSec && tsNsec > f.lastNsec)) {
+    f.lastSec = tsSec;
+    f.lastNsec = tsNsec;
+  }
+  f.lastMs = nowMs;
+}

@@ -1,5 +1,5 @@
 import { type Packet, IpProto, TcpFlag } from '../decode/packet.js';
-import { Flow, Initiator, TcpState, type InitiatorValue } from './flow.js';
+import { countPacket, Flow, Initiator, TcpState, type InitiatorValue } from './flow.js';
 import { sourceLooksLikeServer } from './server-ports.js';
 import { icmpPorts, type IcmpPorts } from './icmp-ports.js';
 import { flowHash4, flowHash6 } from './flow-hash.js';
@@ -188,19 +188,7 @@ export class FlowTable {
 
     // Per-packet accounting.
     const fr = p.frame;
-    const len = fr.wirelen;
-    if (this.dir === 0) {
-      f.pktsAB++;
-      f.bytesAB += len;
-    } else {
-      f.pktsBA++;
-      f.bytesBA += len;
-    }
-    if (fr.tsSec > f.lastSec || (fr.tsSec === f.lastSec && fr.tsNsec > f.lastNsec)) {
-      f.lastSec = fr.tsSec;
-      f.lastNsec = fr.tsNsec;
-    }
-    f.lastMs = nowMs;
+    countPacket(f, this.dir, fr.wirelen, fr.tsSec, fr.tsNsec, nowMs);
     if (proto === IpProto.TCP) updateTcpState(f, this.dir, tcpFlags);
     this.touch(f, this.classOf(f));
     return f;

@@ -1,6 +1,6 @@
 import type { EventTime } from '../../applayer/events.js';
 import type { Packet } from '../../decode/packet.js';
-import { Flow, type InitiatorValue } from '../../flow/flow.js';
+import { countPacket, Flow, type InitiatorValue } from '../../flow/flow.js';
 import type { FlowEndReason } from '../../flow/table.js';
 import type { FlowCounts } from '../snapshot.js';
 import type { Pipeline } from '../pipeline.js';
@@ -246,18 +246,7 @@ export class ShardMerge {
         const tsSec = r[pos + 6];
         const tsNsec = r[pos + 7];
         // The flow table's per-packet accounting (FlowTable.lookup), on the stand-in.
-        if (dir === 0) {
-          f.pktsAB++;
-          f.bytesAB += len;
-        } else {
-          f.pktsBA++;
-          f.bytesBA += len;
-        }
-        if (tsSec > f.lastSec || (tsSec === f.lastSec && tsNsec > f.lastNsec)) {
-          f.lastSec = tsSec;
-          f.lastNsec = tsNsec;
-        }
-        f.lastMs = pl.clockMs;
+        countPacket(f, dir, len, tsSec, tsNsec, pl.clockMs);
         pl.counters.flowPackets++;
         const fr = this.pkt.frame;
         fr.tsSec = tsSec;
