@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { OutputSet } from '../output/output.js';
@@ -9,40 +8,18 @@ import { oneLine } from '../util/printable.js';
 import type { FileClocks } from './file-clocks.js';
 
 /**
- * Below this much input, starting worker threads (each loads the program and reads the inputs) costs
- * more than it saves; without an explicit --workers such a replay runs in one thread. The alerts are
- * the same either way.
+ * How many workers a replay of `files` uses: --workers, else one. Measured on the 2-core machine this
+ * was built on (README, Every core), two workers were slower than one, because each worker reads and
+ * decodes every frame and the merge point shares the two cores with them; one per core once that is
+ * no longer so. Standard input is always read in one thread.
  */
-const SHARD_MIN_BYTES = 32 * 1024 * 1024;
-
-/**
- * Without --workers a replay runs in one thread: measured on the 2-core machine this was built on
- * (README, Every core), two workers were slower than one, because each worker reads and decodes every
- * frame and the merge point shares the two cores with them. One per core once that is no longer so.
- */
-function defaultReplayWorkers(): number {
-  return 1;
-}
-
-/** How many workers a replay of `files` uses: --workers, else the default (one) for small inputs. */
 export function replayWorkers(files: readonly string[], s: Settings, log: Logger): number {
-  const n = s.workers ?? defaultReplayWorkers();
+  const n = s.workers ?? 1;
   if (n <= 1) return 1;
   if (files.includes('-')) {
     // Standard input can be read once: the workers each read the inputs themselves.
-    if (s.workers !== undefined) log.info({ workers: 1 }, 'standard input is read in one thread');
+    log.info({ workers: 1 }, 'standard input is read in one thread');
     return 1;
-  }
-  if (s.workers === undefined) {
-    let bytes = 0;
-    for (const f of files) {
-      try {
-        bytes += statSync(f).size;
-      } catch {
-        // Unreadable: the reader names it with its one-line error.
-      }
-    }
-    if (bytes < SHARD_MIN_BYTES) return 1;
   }
   return n;
 }

@@ -4,13 +4,13 @@ import type { Settings } from '../config/settings.js';
 import { assemble } from '../pipeline/assemble.js';
 import { ProgressBar } from '../pipeline/progress.js';
 import { EXIT_UNDELIVERED, shortfall } from '../output/shortfall.js';
+import { shardedSnapshot, type ShardedReplayResult } from '../pipeline/shard/sharded-replay.js';
 import { takeSnapshot } from '../pipeline/snapshot.js';
 import { buildSummary, type InputSummary } from '../pipeline/summary.js';
 import { UserError } from '../util/errors.js';
 import { oneLine } from '../util/printable.js';
 import { FileClocks } from './file-clocks.js';
 import { readSharded, replayWorkers } from './replay-sharded.js';
-import { shardedSnapshot, type ShardedReplayResult } from '../pipeline/shard/sharded-replay.js';
 
 /** Inputs at least this big get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
@@ -44,46 +44,47 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
     const workers = replayWorkers(files, settings, log);
     if (workers > 1) {
       exitCode = await readSharded(files, workers, { settings, log, pipeline, outputs, inputs, clocks, signal: abort.signal, sharded: (r) => (shardResult = r) });
-    }
-    for (const file of workers > 1 ? [] : files) {
-      if (abort.signal.aborted) break;
-      pipeline.setInput(file);
-      const before = { packets: pipeline.counters.packets, bytes: pipeline.counters.bytes };
-      const showBar = settings.progress === 'always' || (settings.progress === 'auto' && process.stderr.isTTY === true);
-      const bar = showBar ? new ProgressBar(process.stderr, file) : undefined;
-      const entry: InputSummary = { name: file, packets: 0, bytes: 0 };
-      inputs.push(entry);
-      const clockBefore = pipeline.clockMs;
-      let firstMs = NaN;
-      try {
-        const info = await readCaptureFile(file, (f) => {
-          if (firstMs !== firstMs) firstMs = f.tsSec * 1000 + f.tsNsec / 1e6;
-          pipeline.onFrame(f);
-        }, {
-          signal: abort.signal,
-          onProgress: bar
-            ? (read, _compressed, total) => {
-                if (settings.progress === 'always' || (total ?? 0) >= PROGRESS_MIN_BYTES) bar.update(read, total, pipeline.counters.packets, Object.values(pipeline.detect.firedByRule).reduce((a, b) => a + b, 0));
-              }
-            : undefined,
-          afterChunk: () => outputs.flush(),
-        });
-        entry.format = info.format;
-        entry.compressed = info.compressed;
-      } catch (err) {
-        if (!(err instanceof UserError)) throw err;
-        bar?.clear();
-        entry.error = err.message;
-        process.stderr.write(`torwatch: ${err.message}\n`);
-        exitCode = 2;
-      } finally {
-        bar?.clear();
-        entry.packets = pipeline.counters.packets - before.packets;
-        entry.bytes = pipeline.counters.bytes - before.bytes;
-        clocks.fileRead(file, firstMs, clockBefore, pipeline.clockMs);
+    } else {
+      for (const file of files) {
+        if (abort.signal.aborted) break;
+        pipeline.setInput(file);
+        const before = { packets: pipeline.counters.packets, bytes: pipeline.counters.bytes };
+        const showBar = settings.progress === 'always' || (settings.progress === 'auto' && process.stderr.isTTY === true);
+        const bar = showBar ? new ProgressBar(process.stderr, file) : undefined;
+        const entry: InputSummary = { name: file, packets: 0, bytes: 0 };
+        inputs.push(entry);
+        const clockBefore = pipeline.clockMs;
+        let firstMs = NaN;
+        try {
+          const info = await readCaptureFile(file, (f) => {
+            if (firstMs !== firstMs) firstMs = f.tsSec * 1000 + f.tsNsec / 1e6;
+            pipeline.onFrame(f);
+          }, {
+            signal: abort.signal,
+            onProgress: bar
+              ? (read, _compressed, total) => {
+                  if (settings.progress === 'always' || (total ?? 0) >= PROGRESS_MIN_BYTES) bar.update(read, total, pipeline.counters.packets, Object.values(pipeline.detect.firedByRule).reduce((a, b) => a + b, 0));
+                }
+              : undefined,
+            afterChunk: () => outputs.flush(),
+          });
+          entry.format = info.format;
+          entry.compressed = info.compressed;
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          bar?.clear();
+          entry.error = err.message;
+          process.stderr.write(`torwatch: ${err.message}\n`);
+          exitCode = 2;
+        } finally {
+          bar?.clear();
+          entry.packets = pipeline.counters.packets - before.packets;
+          entry.bytes = pipeline.counters.bytes - before.bytes;
+          clocks.fileRead(file, firstMs, clockBefore, pipeline.clockMs);
+        }
       }
+      pipeline.finish();
     }
-    if (workers <= 1) pipeline.finish();
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
@@ -95,7 +96,7 @@ export async function runReplay(files: string[], settings: Settings, log: Logger
     intel: intel.current.relays.isEmpty ? undefined : intel.stats,
     outputs: outputs.stats(),
   });
-  const snapshot = shardResult ? shardedSnapshot(own, shardResult) : own;
+  const snapshot = shardResult ? shardedSnapshot(own, shardResult, pipeline.detect.hosts.summary()) : own;
   const summary = buildSummary(snapshot, inputs, performance.now() - started);
   if (intel.stats.outsideSnapshots > 0) {
     const snaps = intel.current.relays.timeline.snapshots;

@@ -22,7 +22,7 @@ export interface Settings {
   allow: string[];
   logLevel: LogLevel;
   maxFlows: number;
-  /** Packet-processing threads (--workers); undefined: one per core (replay: one for small inputs, see cli/replay.ts). */
+  /** Packet-processing threads for replay (--workers); undefined: one (cli/replay-sharded.ts says why). */
   workers?: number;
   flowTimeouts: FlowTimeouts;
   communityIdSeed: number;

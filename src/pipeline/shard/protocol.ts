@@ -26,13 +26,11 @@ export interface ShardWorkerData {
   homeNet: string[];
   maxFlows: number;
   timeouts: FlowTimeouts;
-  appMemcap?: number;
   control: SharedArrayBuffer;
 }
 
 /** A worker's counters at the end, for the run summary (decode counts are every worker's alike). */
 export interface ShardWorkerStats {
-  flowPackets: number;
   flows: FlowCounts;
   decoder: Record<string, number>;
   decodeAnomalies: Record<string, number>;

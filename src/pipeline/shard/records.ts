@@ -9,7 +9,7 @@
  * Every record starts with its opcode and the run-wide number (ordinal) of the frame it belongs to.
  */
 
-/** A flow was created by this frame: its identity follows (OPEN_FIELDS). */
+/** A flow was created by this frame: its identity follows (worker-pipeline.ts `open`, merge.ts OP_OPEN). */
 export const OP_OPEN = 1;
 /** A decoded frame placed on a flow: accounting, then (if new) detect.flowOpened. */
 export const OP_FRAME = 2;
@@ -36,7 +36,7 @@ export const PHASE_OWNER = 1;
 export const PHASE_FLUSH = 2;
 
 /** Record lengths (numbers, opcode included). */
-export const LEN_OPEN = 24;
+export const LEN_OPEN = 23;
 export const LEN_FRAME = 9;
 export const LEN_EVENT = 7;
 export const LEN_PACKET = 3;

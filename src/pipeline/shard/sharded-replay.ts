@@ -139,7 +139,7 @@ export async function replaySharded(o: ShardedReplayOptions): Promise<ShardedRep
  * decodes every frame), app-layer and flow-table internals summed (high-water marks maxed), the flow
  * table's own counts as one table would have kept them (the merge point counts opens and ends).
  */
-export function shardedSnapshot(snap: PipelineSnapshot, r: ShardedReplayResult): PipelineSnapshot {
+export function shardedSnapshot(snap: PipelineSnapshot, r: ShardedReplayResult, hosts: Record<string, number>): PipelineSnapshot {
   if (r.stats.length === 0) return snap;
   let applayer: Record<string, number> = {};
   let anomalies: Record<string, number> = {};
@@ -158,15 +158,8 @@ export function shardedSnapshot(snap: PipelineSnapshot, r: ShardedReplayResult):
     flows: { ...r.flowCounts, collisions, chainEvicted, longestChain },
     decoder: { ...r.stats[0].decoder },
     decodeAnomalies: { ...r.stats[0].decodeAnomalies },
-    // The host state (DNS cache, transport evidence) lives at the merge point: its counts are in snap.
-    applayer: { ...applayer, ...pickHosts(snap.applayer, r.stats[0].applayer) },
+    // The host state (DNS cache, transport evidence) lives at the merge point.
+    applayer: { ...applayer, ...hosts },
     applayerAnomalies: anomalies,
   };
-}
-
-/** The keys of the merge point's applayer block that the workers do not have (host-state counters). */
-function pickHosts(main: Record<string, number>, worker: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(main)) if (!(k in worker)) out[k] = v;
-  return out;
 }

@@ -25,7 +25,6 @@ const pl = new ShardPipeline({
   homeNet: CidrSet.parse(d.homeNet),
   maxFlows: d.maxFlows,
   timeouts: d.timeouts,
-  appMemcap: d.appMemcap,
 });
 
 /**
@@ -99,7 +98,6 @@ async function run(): Promise<void> {
   send({
     type: 'done',
     stats: {
-      flowPackets: pl.owned,
       flows: { ...pl.flows.stats },
       decoder: { ...pl.decoder.stats },
       decodeAnomalies: pl.anomalies.toObject(),

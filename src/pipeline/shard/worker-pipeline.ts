@@ -24,8 +24,6 @@ export interface ShardPipelineOptions {
   /** This worker's share of --max-flows. */
   maxFlows: number;
   timeouts: FlowTimeouts;
-  /** This worker's share of the app layer's memory. */
-  appMemcap?: number;
 }
 
 /**
@@ -52,8 +50,6 @@ export class ShardPipeline {
   /** Index of the input being read (worker 0 writes it with each frame). */
   input = 0;
   clockMs = -Infinity;
-  /** Frames this worker placed on its flows (the run's flowPackets is their sum). */
-  owned = 0;
 
   private readonly packet = new Packet();
   /**
@@ -67,7 +63,7 @@ export class ShardPipeline {
 
   constructor(private readonly opts: ShardPipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
-    this.app = new AppLayer({ onEvent: (f, ev, at) => this.event(f, ev, at), memcap: opts.appMemcap });
+    this.app = new AppLayer({ onEvent: (f, ev, at) => this.event(f, ev, at) });
     this.flows = new FlowTable({
       maxFlows: opts.maxFlows,
       timeouts: opts.timeouts,
@@ -99,7 +95,6 @@ export class ShardPipeline {
       flows.checkExpiry(this.clockMs);
       return;
     }
-    this.owned++;
     const flow = flows.lookup(p, this.clockMs, this.inHome);
     flow.lastOrdinal = ordinal;
     const isNew = flows.isNew;
@@ -168,7 +163,6 @@ export class ShardPipeline {
     b[i + 20] = f.firstPacket;
     b[i + 21] = f.vlanOuter;
     b[i + 22] = f.vlanInner;
-    b[i + 23] = 0;
     r.len = i + LEN_OPEN;
   }
 
