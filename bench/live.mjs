@@ -7,7 +7,9 @@
 // peer (the same libpcap, no analysis). The machine is shared: compare within one run.
 //
 //   node bench/live.mjs [--mb 40] [--rates 25000,50000,100000,200000,max] [--loops 1] [--buffer 32]
-//                       [--small 96] [--only pcap-batch,cap,tcpdump]
+//                       [--small 96] [--only pcap-batch,pcap-batch-w2,cap,tcpdump]
+// pcap-batch-w2 is torwatch --workers 2; each row also lists the busiest threads' CPU (the workers'
+// JavaScript threads, the addon's capture threads, the main thread's merge).
 // --small N cuts every packet to N bytes with tcprewrite --mtu-trunc (IP lengths and checksums fixed):
 // the same flows as many small packets, to push the packet rate rather than the byte rate.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -65,10 +67,39 @@ const cpuTicks = (pid) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// `pcap-batch-w2`: torwatch --workers 2 (one handle per worker in a kernel fanout group).
+const backendOf = (capturer) => capturer.replace(/-w\d+$/, '');
+const workersOf = (capturer) => (/-w(\d+)$/.test(capturer) ? ['--workers', /-w(\d+)$/.exec(capturer)[1]] : []);
+
+/** CPU ticks per thread of a process (tid -> [name, ticks]): the workers' and capture threads' shares. */
+const threadTicks = (pid) => {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = execFileSync('ls', [`/proc/${pid}/task`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'));
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, [name, Number(rest[11]) + Number(rest[12])]);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+};
+
+/** The node process inside `ip netns exec` (its only child, once exec'd: the same pid). */
+const capturerPid = (c) => c.pid;
+
 function start(capturer) {
   const cmd = capturer === 'tcpdump'
     ? ['tcpdump', '-i', 'rx0', '-n', '-B', String(bufferMiB * 1024), '-w', '/dev/null']
-    : [process.execPath, `${root}bin/torwatch.js`, 'capture', '-i', 'rx0', '--capture-backend', capturer, '--buffer-size', String(bufferMiB), '--stats-interval', '0', '-o', '/dev/null'];
+    : [process.execPath, `${root}bin/torwatch.js`, 'capture', '-i', 'rx0', '--capture-backend', backendOf(capturer), ...workersOf(capturer), '--buffer-size', String(bufferMiB), '--stats-interval', '0', '-o', '/dev/null'];
   const c = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(c);
   let err = '';
@@ -99,7 +130,7 @@ function parseResult(capturer, stderr) {
   return { analysed: line?.stats?.packets, received: i.received, dropped: i.dropped, ifDropped: i.ifDropped, batches: i.batches, bufferWaits: i.bufferWaits, alerts: line?.stats?.alerts?.total };
 }
 
-const capturers = (only ?? ['pcap-batch', 'cap', 'tcpdump']);
+const capturers = (only ?? ['pcap-batch', 'pcap-batch-w2', 'cap', 'tcpdump']);
 const results = [];
 const packetsInFile = Number(execFileSync('capinfos', ['-M', '-c', '-r', '-T', file]).toString().trim().split('\t').pop());
 console.log(`capture ${file}: ${packetsInFile} packets x ${loops} loop(s); kernel buffer ${bufferMiB} MiB; veth MTU ${mtu} in ${ns}`);
@@ -111,12 +142,14 @@ for (const rate of rates) {
     await sleep(200);
     const pid = p.c.pid;
     const t0 = cpuTicks(pid);
+    const th0 = threadTicks(capturerPid(p.c));
     const w0 = performance.now();
     const rateArgs = rate === 'max' ? ['--topspeed'] : ['--pps', rate];
     const out = inNs('tcpreplay', ['-i', 'tx0', '--preload-pcap', '--loop', String(loops), ...rateArgs, file]);
     const wall = (performance.now() - w0) / 1000;
     await sleep(capturer === 'tcpdump' ? 1000 : 300);
     const t1 = cpuTicks(pid);
+    const th1 = threadTicks(capturerPid(p.c));
     p.c.kill('SIGINT');
     const stderr = await p.exited;
     children.delete(p.c);
@@ -127,9 +160,12 @@ for (const rate of rates) {
     // included), as a share of one core over the sending time.
     const cpuSec = (t1 - t0) / CLK_TCK;
     const cpu = Math.round((cpuSec / wall) * 1000) / 10;
-    const row = { capturer, rateAsked: rate, tcpreplayPps: Math.round(pps), sent, ...r, lost: sent - r.analysed, cpuSeconds: cpuSec, cpuPercent: cpu, seconds: Math.round(wall * 100) / 100 };
+    // The busiest threads (JavaScript workers, the addon's capture threads, the main thread), % of one core.
+    const threads = [...th1].map(([tid, [name, ticks]]) => ({ tid: Number(tid), name, cpuPercent: Math.round(((ticks - (th0.get(tid)?.[1] ?? 0)) / CLK_TCK / wall) * 1000) / 10 }))
+      .filter((t) => t.cpuPercent >= 1).sort((a, b) => b.cpuPercent - a.cpuPercent).slice(0, 6);
+    const row = { capturer, rateAsked: rate, tcpreplayPps: Math.round(pps), sent, ...r, lost: sent - r.analysed, cpuSeconds: cpuSec, cpuPercent: cpu, seconds: Math.round(wall * 100) / 100, threads };
     results.push(row);
-    console.log(`${capturer.padEnd(12)} ${String(rate).padStart(10)}  ${String(row.tcpreplayPps).padStart(13)}  ${String(sent).padEnd(9)}  ${String(r.analysed).padEnd(9)}  ${String(r.dropped ?? 'n/a').padEnd(12)}  ${String(row.lost).padEnd(8)}  ${cpu}`);
+    console.log(`${capturer.padEnd(12)} ${String(rate).padStart(10)}  ${String(row.tcpreplayPps).padStart(13)}  ${String(sent).padEnd(9)}  ${String(r.analysed).padEnd(9)}  ${String(r.dropped ?? 'n/a').padEnd(12)}  ${String(row.lost).padEnd(8)}  ${cpu}  threads: ${threads.map((t) => `${t.name}:${t.cpuPercent}`).join(' ')}`);
   }
 }
 const report = { date: new Date().toISOString(), file, packetsInFile, loops, bufferMiB, mtu: Number(mtu), cpus: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()), results };

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 done
 root="${root%/}"
 
-for f in dist/torwatch.js dist/shard-worker.js node_modules data/relays/snapshot.json.gz; do
+for f in dist/torwatch.js dist/shard-worker.js dist/live-worker.js node_modules data/relays/snapshot.json.gz; do
   [ -e "$f" ] || { echo "install.sh: $f is missing: run 'npm ci' in this checkout first" >&2; exit 2; }
 done
 

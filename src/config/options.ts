@@ -124,7 +124,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   },
   {
     key: 'workers', flags: '--workers <n>', list: false,
-    help: 'packet-processing threads for replay; the alerts are the same whatever the number (default 1; live capture runs one pipeline)',
+    help: 'packet-processing threads for replay and capture (capture: one libpcap handle each, in a kernel fanout group; needs the pcap-batch backend); replay gives the same alerts whatever the number (default 1)',
     apply: (s, v) => intIn(1, 64, (n) => { s.workers = n; })(v),
   },
   {

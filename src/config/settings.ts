@@ -22,7 +22,7 @@ export interface Settings {
   allow: string[];
   logLevel: LogLevel;
   maxFlows: number;
-  /** Packet-processing threads for replay (--workers); undefined: one (cli/replay-sharded.ts says why). */
+  /** Packet-processing threads for replay and capture (--workers); undefined: one (cli/replay-sharded.ts says why). */
   workers?: number;
   flowTimeouts: FlowTimeouts;
   communityIdSeed: number;

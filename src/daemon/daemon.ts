@@ -9,6 +9,7 @@ import { collectStats, type DaemonStats, type InterfaceTraffic } from '../metric
 import { IntelRefresher } from '../intel/relays/refresh.js';
 import { NO_RELAYS, relaySetTimeMs } from '../intel/intel.js';
 import { applyReloadable, assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
+import { LiveShards } from '../pipeline/shard/live-shards.js';
 import { takeSnapshot } from '../pipeline/snapshot.js';
 import { UserError } from '../util/errors.js';
 import { dropCapabilities, dropPrivileges } from './privileges.js';
@@ -46,6 +47,8 @@ export class CaptureDaemon {
   /** The last accepted settings (start, then every good reload). */
   private settings: Settings;
   private sources: LiveSource[] = [];
+  /** --workers N > 1: the worker threads, each with its own handle per interface (pipeline/shard/live-shards.ts). */
+  private shards: LiveShards | undefined;
   private readonly traffic: InterfaceTraffic[] = [];
   private asm: Assembled | undefined;
   /** Refetches --relays URLs and rereads relay/intel files every --relays-refresh. */
@@ -107,11 +110,22 @@ export class CaptureDaemon {
       immediate: cs.immediate,
       timeoutMs: KERNEL_TIMEOUT_MS,
     };
+    const workers = s.workers ?? 1;
+    if (workers > 1 && backend.name !== 'pcap-batch') this.log.warn({ workers, backend: backend.name }, '--workers needs the pcap-batch backend (kernel fanout); capturing with one pipeline');
     try {
-      cs.interfaces.forEach((name, i) => {
-        this.sources.push(openInterface(backend, name, live, i));
-        this.traffic.push({ packets: 0, bytes: 0 });
-      });
+      if (workers > 1 && backend.name === 'pcap-batch') {
+        // Each worker opens its own handles now, while this process may still open them.
+        this.shards = await LiveShards.open({ workers, interfaces: cs.interfaces, live, homeNet: s.homeNet, maxFlows: s.maxFlows, timeouts: s.flowTimeouts });
+        for (const x of this.shards.interfaces) {
+          this.traffic.push({ packets: 0, bytes: 0 });
+          if (x.warning) this.log.warn({ interface: x.name, warning: x.warning }, 'libpcap warning');
+        }
+      } else {
+        cs.interfaces.forEach((name, i) => {
+          this.sources.push(openInterface(backend, name, live, i));
+          this.traffic.push({ packets: 0, bytes: 0 });
+        });
+      }
       for (const src of this.sources) if (src.warning) this.log.warn({ interface: src.interfaceName, warning: src.warning }, 'libpcap warning');
       if (cs.metrics) {
         this.metrics = await MetricsServer.listen(cs.metrics, { metrics: () => this.prometheus(), health: () => this.health() }).catch((err: NodeJS.ErrnoException) => {
@@ -126,9 +140,8 @@ export class CaptureDaemon {
         dropPrivileges(cs.user, this.log);
       }
       else if (process.geteuid?.() === 0) this.log.warn('running as root: pass --user, or run under systemd/torwatch.service with only CAP_NET_RAW, so a parser bug cannot act as root');
+      // Every thread of the process, the live workers' and their capture threads included.
       dropCapabilities(this.log);
-      // Sharded workers exist for replay only (pipeline/shard/); live capture is one pipeline for now.
-      if (s.workers !== undefined && s.workers > 1) this.log.warn({ workers: s.workers }, '--workers applies to replay; live capture runs one pipeline (README, Every core)');
       this.asm = await assemble({ settings: s, log: this.log, version: this.o.version, defaultOutputs: ['-'], eventIds: 'random', ingressFromInput: true });
       // Without --relays the set is the relay cache (or the built-in snapshot): reread it too, so a
       // `relays update` or `relays import` takes effect without a restart. Only `--relays none` has nothing to refresh.
@@ -150,6 +163,14 @@ export class CaptureDaemon {
     const flush = (): void => {
       outputs.flush().catch((err: unknown) => this.log.error({ err: String(err) }, 'output flush failed'));
     };
+    this.shards?.start(pipeline, {
+      afterBatch: flush,
+      onFailure: (message, detail) => {
+        this.failed = message;
+        this.log.error({ err: message, detail }, 'capture failed; stopping');
+        void this.shutdown('capture failure', 1);
+      },
+    });
     this.sources.forEach((src, i) => {
       const t = this.traffic[i];
       src.start({
@@ -177,8 +198,9 @@ export class CaptureDaemon {
     }, TICK_MS));
     this.armStatsTimer();
     this.log.info({
-      interfaces: this.sources.map((x) => ({ name: x.interfaceName, linktype: x.linktype, snaplen: x.snaplen })),
+      interfaces: this.shards ? this.shards.interfaces.map((x) => ({ name: x.name, linktype: x.linktype, snaplen: x.snaplen })) : this.sources.map((x) => ({ name: x.interfaceName, linktype: x.linktype, snaplen: x.snaplen })),
       backend: backend.name,
+      workers: this.shards ? workers : 1,
       libpcap: backend.libVersion,
       promisc: cs.promisc,
       bufferMiB: cs.bufferMiB,
@@ -192,6 +214,7 @@ export class CaptureDaemon {
 
   private async releaseAfterFailedStart(): Promise<void> {
     await Promise.all(this.sources.map((x) => x.stop().catch(() => undefined)));
+    await this.shards?.stop().catch(() => undefined);
     await this.metrics?.close();
     await this.asm?.outputs.close();
   }
@@ -207,11 +230,14 @@ export class CaptureDaemon {
   stats(captures?: CaptureStats[]): DaemonStats | undefined {
     const asm = this.asm;
     if (!asm) return undefined;
+    const snap = takeSnapshot(asm.pipeline, { aggregator: asm.aggregator, intel: asm.intel.stats, outputs: asm.outputs.stats() });
+    const shards = this.shards;
     return collectStats({
       startedAtMs: this.startedAtMs,
-      snapshot: takeSnapshot(asm.pipeline, { aggregator: asm.aggregator, intel: asm.intel.stats, outputs: asm.outputs.stats() }),
-      captures: captures ?? this.sources.map((x) => x.stats()),
-      traffic: this.traffic,
+      snapshot: shards ? shards.snapshot(snap, asm.pipeline.detect.hosts.summary()) : snap,
+      captures: captures ?? (shards ? shards.captureStats() : this.sources.map((x) => x.stats())),
+      traffic: shards ? shards.traffic() : this.traffic,
+      workers: shards?.workerStats(),
       reloads: this.reloads,
       relaySetTimeMs: relaySetTimeMs(asm.intel.current),
     });
@@ -246,7 +272,8 @@ export class CaptureDaemon {
     // Capturing but unable to deliver is not healthy: say which outputs, and why.
     const problems = this.asm?.outputs.problems() ?? [];
     if (problems.length) return { ok: false, detail: { reason: 'outputs cannot deliver', outputs: problems, uptimeSec: s?.uptimeSec, packets: s?.packets } };
-    return { ok: true, detail: { uptimeSec: s?.uptimeSec, packets: s?.packets, interfaces: this.sources.map((x) => x.interfaceName) } };
+    const interfaces = this.shards ? this.shards.interfaces.map((x) => x.name) : this.sources.map((x) => x.interfaceName);
+    return { ok: true, detail: { uptimeSec: s?.uptimeSec, packets: s?.packets, interfaces } };
   }
 
   /** SIGHUP: reloads run one after another; a HUP during a reload is served after it. */
@@ -287,6 +314,7 @@ export class CaptureDaemon {
     }
     if (this.stopping) return;
     applyReloadable(this.asm, state);
+    this.shards?.setHomeNet(next.homeNet);
     this.refresher?.setSettings(next);
     const restartOnly = restartOnlyChanges(this.running0, next);
     this.settings = next;
@@ -320,7 +348,7 @@ export class CaptureDaemon {
     let finals: CaptureStats[] | undefined;
     try {
       await this.reloadChain;
-      finals = await Promise.all(this.sources.map((x) => x.stop()));
+      finals = this.shards ? await this.shards.stop() : await Promise.all(this.sources.map((x) => x.stop()));
       if (this.asm) {
         this.asm.pipeline.finish();
         await this.asm.outputs.close();

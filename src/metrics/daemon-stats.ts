@@ -41,6 +41,15 @@ export interface DaemonStats {
   intel?: IntelStats;
   reloads: { ok: number; failed: number };
   relaySetAgeSec?: number;
+  /** --workers N (live): each worker's handles (their sums are `interfaces`). */
+  workers?: WorkerCaptureStats[];
+}
+
+/** One live worker's share of the capture: its handle on each interface. */
+export interface WorkerCaptureStats {
+  worker: number;
+  packets: number;
+  captures: CaptureStats[];
 }
 
 export interface StatsInputs {
@@ -52,6 +61,7 @@ export interface StatsInputs {
   reloads: { ok: number; failed: number };
   relaySetTimeMs?: number;
   nowMs?: number;
+  workers?: WorkerCaptureStats[];
 }
 
 function sumIfAll(values: (number | undefined)[]): number | undefined {
@@ -85,5 +95,6 @@ export function collectStats(i: StatsInputs): DaemonStats {
     ...(s.intel ? { intel: { ...s.intel } } : {}),
     reloads: { ...i.reloads },
     ...(i.relaySetTimeMs !== undefined ? { relaySetAgeSec: Math.max(0, Math.round((now - i.relaySetTimeMs) / 1000)) } : {}),
+    ...(i.workers ? { workers: i.workers.map((w) => ({ ...w, captures: w.captures.map((c) => ({ ...c })) })) } : {}),
   };
 }

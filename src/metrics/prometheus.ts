@@ -1,5 +1,6 @@
 import { RULE_IDS } from '../detect/catalog.js';
 import { HIGH_WATER_KEYS } from '../pipeline/snapshot.js';
+import type { CaptureStats } from '../capture/live/live-source.js';
 import type { DaemonStats } from './daemon-stats.js';
 
 /**
@@ -68,6 +69,16 @@ export function renderPrometheus(s: DaemonStats, version: string): string {
   w.family('torwatch_capture_batches_total', 'counter', 'Batches handed from the capture backend to JavaScript.', perIf((i) => i.batches));
   w.family('torwatch_capture_buffer_waits_total', 'counter', 'Times the capture thread waited for JavaScript to free a batch buffer.', perIf((i) => i.bufferWaits));
   w.family('torwatch_capture_discarded_total', 'counter', 'Packets read from the kernel but not analysed (before start, or at a wedged shutdown).', perIf((i) => i.discarded));
+  // --workers N: the same pcap_stats per worker's handle (the lines above are their sums per interface).
+  const perWorker = (pick: (c: CaptureStats) => number | undefined): [Labels, number][] =>
+    (s.workers ?? []).flatMap((w) => w.captures.flatMap((c) => {
+      const v = pick(c);
+      return v === undefined ? [] : [[{ interface: c.interface, worker: String(w.worker) }, v] as [Labels, number]];
+    }));
+  w.family('torwatch_worker_packets_total', 'counter', 'Packets a live worker read from its handle (--workers N).', perWorker((c) => c.delivered));
+  w.family('torwatch_worker_capture_received_total', 'counter', "pcap_stats ps_recv of a live worker's handle.", perWorker((c) => c.received));
+  w.family('torwatch_worker_capture_kernel_dropped_total', 'counter', "pcap_stats ps_drop of a live worker's handle: its kernel buffer was full.", perWorker((c) => c.dropped));
+  w.family('torwatch_worker_capture_buffer_waits_total', 'counter', 'Times a live worker\'s capture thread waited for it to free a batch buffer.', perWorker((c) => c.bufferWaits));
   w.family('torwatch_flows_active', 'gauge', 'Flows in the flow table.', [[{}, s.flows.active]]);
   w.family('torwatch_flows_peak', 'gauge', 'Most flows in the table at once since start.', [[{}, s.flows.peak]]);
   w.family('torwatch_flows_created_total', 'counter', 'Flows created.', [[{}, s.flows.created]]);

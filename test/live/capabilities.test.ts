@@ -103,6 +103,22 @@ describe.skipIf(unavailable !== undefined)('capabilities', () => {
     expect(await d.stop()).toBe(0);
   });
 
+  it('--workers 2 under CAP_NET_RAW alone: the workers open their handles before the drop, then no reachable thread of theirs holds anything', async () => {
+    const d = new Daemon(lab, client, ['-i', 'c0', '--workers', '2', '--stats-interval', '0'], {
+      bin: binForNobody(tmp),
+      wrap: ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOGROUP), '--clear-groups', '--inh-caps', '-all,+net_raw', '--ambient-caps', '+net_raw', '--bounding-set', '-all,+net_raw'],
+    });
+    const started = await d.started();
+    expect(started.workers).toBe(2);
+    const ts = threads(d.pid);
+    // Two more JavaScript threads and their two capture threads besides one pipeline's.
+    expect(ts.length).toBeGreaterThan(8);
+    for (const t of ts.filter((x) => !x.blocksSignals)) expect(t.caps, `thread ${t.tid}`).toEqual({ CapInh: ZERO, CapPrm: ZERO, CapEff: ZERO, CapAmb: ZERO });
+    await connectMany(lab, client, 3);
+    await d.waitAlerts(3);
+    expect(await d.stop()).toBe(0);
+  });
+
   it('as root without --user: every capability dropped from every reachable thread (root\'s ids stay; the warning says so)', async () => {
     const d = new Daemon(lab, client, ['-i', 'c0', '--stats-interval', '0']);
     await d.started();

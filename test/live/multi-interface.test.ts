@@ -34,38 +34,41 @@ describe.skipIf(unavailable !== undefined)('capture on two interfaces at once', 
 
   afterAll(() => lab.cleanup());
 
-  it('alerts carry the interface they were seen on, and match replay of each capture', async () => {
-    const d = new Daemon(lab, ns, ['-i', 'rxa', '-i', 'rxb', '--stats-interval', '0']);
-    const started = await d.started();
-    expect((started.interfaces as { name: string }[]).map((i) => i.name)).toEqual(['rxa', 'rxb']);
-    const a = tcpreplay(lab, ns, 'txa', join(PCAPS, 'tor-port-mix.pcap'));
-    const b = tcpreplay(lab, ns, 'txb', join(PCAPS, 'tunnel-vxlan.pcap'));
-    expect(await d.stop()).toBe(0);
+  // One pipeline, and two live workers (each with a handle on both interfaces, one fanout group per interface).
+  for (const workers of [1, 2]) {
+    it(`alerts carry the interface they were seen on, and match replay of each capture (--workers ${workers})`, async () => {
+      const d = new Daemon(lab, ns, ['-i', 'rxa', '-i', 'rxb', '--stats-interval', '0', '--workers', String(workers)]);
+      const started = await d.started();
+      expect((started.interfaces as { name: string }[]).map((i) => i.name)).toEqual(['rxa', 'rxb']);
+      const a = tcpreplay(lab, ns, 'txa', join(PCAPS, 'tor-port-mix.pcap'));
+      const b = tcpreplay(lab, ns, 'txb', join(PCAPS, 'tunnel-vxlan.pcap'));
+      expect(await d.stop()).toBe(0);
 
-    const ra = await runCli(['replay', ...NO_AGGREGATION, join(PCAPS, 'tor-port-mix.pcap')]);
-    const rb = await runCli(['replay', ...NO_AGGREGATION, join(PCAPS, 'tunnel-vxlan.pcap')]);
-    const onA = d.alerts.filter((x) => field(x, 'observer.ingress.interface.name') === 'rxa');
-    const onB = d.alerts.filter((x) => field(x, 'observer.ingress.interface.name') === 'rxb');
-    expect(onA.length + onB.length).toBe(d.alerts.length);
-    // Flow ids count across both interfaces here (one pipeline), so compare without them.
-    const s = (x: Record<string, unknown>): string => {
-      const c = JSON.parse(stable(x)) as { torwatch?: { flow?: unknown } };
-      delete c.torwatch?.flow;
-      return JSON.stringify(c);
-    };
-    expect(onA.map(s).sort()).toEqual(ra.alerts.map(s).sort());
-    expect(onB.map(s).sort()).toEqual(rb.alerts.map(s).sort());
-    for (const x of onA) expect(field(x, 'torwatch.input.name')).toBe('rxa');
+      const ra = await runCli(['replay', ...NO_AGGREGATION, join(PCAPS, 'tor-port-mix.pcap')]);
+      const rb = await runCli(['replay', ...NO_AGGREGATION, join(PCAPS, 'tunnel-vxlan.pcap')]);
+      const onA = d.alerts.filter((x) => field(x, 'observer.ingress.interface.name') === 'rxa');
+      const onB = d.alerts.filter((x) => field(x, 'observer.ingress.interface.name') === 'rxb');
+      expect(onA.length + onB.length).toBe(d.alerts.length);
+      // Flow ids count across both interfaces here (one pipeline), so compare without them.
+      const s = (x: Record<string, unknown>): string => {
+        const c = JSON.parse(stable(x)) as { torwatch?: { flow?: unknown } };
+        delete c.torwatch?.flow;
+        return JSON.stringify(c);
+      };
+      expect(onA.map(s).sort()).toEqual(ra.alerts.map(s).sort());
+      expect(onB.map(s).sort()).toEqual(rb.alerts.map(s).sort());
+      for (const x of onA) expect(field(x, 'torwatch.input.name')).toBe('rxa');
 
-    const st = d.finalStats();
-    expect(st.interfaces.map((i) => [i.interface, i.packets])).toEqual([['rxa', a.sent], ['rxb', b.sent]]);
-  });
+      const st = d.finalStats();
+      expect(st.interfaces.map((i) => [i.interface, i.packets])).toEqual([['rxa', a.sent], ['rxb', b.sent]]);
+    });
 
-  it('an unknown interface is refused at start with one line and status 2', async () => {
-    const d = new Daemon(lab, ns, ['-i', 'rxa', '-i', 'nosuch0']);
-    expect(await d.exited).toBe(2);
-    expect(d.stderrText.trim()).toBe('torwatch: -i nosuch0: no such interface (see `torwatch interfaces`)');
-  });
+    it(`an unknown interface is refused at start with one line and status 2 (--workers ${workers})`, async () => {
+      const d = new Daemon(lab, ns, ['-i', 'rxa', '-i', 'nosuch0', '--workers', String(workers)]);
+      expect(await d.exited).toBe(2);
+      expect(d.stderrText.trim()).toBe('torwatch: -i nosuch0: no such interface (see `torwatch interfaces`)');
+    });
+  }
 
   it('a bad --bpf filter is refused at start naming the option', async () => {
     const d = new Daemon(lab, ns, ['-i', 'rxa', '--bpf', 'tcp and and']);

@@ -77,7 +77,7 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
   const measureDrain = async (): Promise<void> => {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const got = new Set(idsOf(readFields(fieldsPath).map((f) => f.msg)));
+      const got = new Set(idsOf(readFields(fieldsPath, { afterKill: true }).map((f) => f.msg)));
       if (backlogIds.every((id) => got.has(id))) {
         drainedAt = Date.now();
         drainMs = drainedAt - restartAt;
@@ -95,7 +95,7 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
     await rx.stop('SIGKILL');
     await sleep(RESTART_AT_MS - KILL_AT_MS);
     backlogIds = idsOf(readLines(fileOut));
-    receivedBeforeRestart = new Set(idsOf(readFields(rx.fields(kind)).map((f) => f.msg))).size;
+    receivedBeforeRestart = new Set(idsOf(readFields(rx.fields(kind), { afterKill: true }).map((f) => f.msg))).size;
     await rx.start();
     restartAt = Date.now();
     await measureDrain();
@@ -112,7 +112,7 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
   await Promise.all(events);
   // Then everything (the alerts after the restart too) before torwatch exits.
   const until = Date.now() + 60_000;
-  while (Date.now() < until && new Set(idsOf(readFields(fieldsPath).map((f) => f.msg))).size < FLOWS) await sleep(100);
+  while (Date.now() < until && new Set(idsOf(readFields(fieldsPath, { afterKill: true }).map((f) => f.msg))).size < FLOWS) await sleep(100);
 
   const code = await exited;
   expect(code, stderr).toBe(0);
@@ -120,7 +120,7 @@ async function outage(receiver: 'rsyslog' | 'syslog-ng', kind: 'tcp' | 'tls', ex
   await rx.stop('SIGTERM');
 
   const want = idsOf(readLines(fileOut));
-  const received = idsOf(readFields(fieldsPath).map((f) => f.msg));
+  const received = idsOf(readFields(fieldsPath, { afterKill: true }).map((f) => f.msg));
   const seen = new Set<string>();
   const firsts: string[] = [];
   for (const id of received) {

@@ -95,8 +95,36 @@ export function readLines(path: string): string[] {
   return lines.filter((l) => l.length > 0);
 }
 
-export function readFields(path: string): ReceivedFields[] {
-  return readLines(path).map((l) => JSON.parse(l) as ReceivedFields);
+/**
+ * The receiver's parsed records. `afterKill`: the receiver was killed with SIGKILL while writing, so
+ * one line may be torn (rsyslog's omfile writes a batch in 4 KiB pieces; the kill can fall between
+ * two) and the restarted receiver appends its next record to the torn start. The torn record is left
+ * out (it was never fully written: the sender's resend window has to cover it, which the outage test
+ * checks) and the complete record after it is kept. Without `afterKill` every line must parse.
+ */
+export function readFields(path: string, opts: { afterKill?: boolean } = {}): ReceivedFields[] {
+  const out: ReceivedFields[] = [];
+  for (const l of readLines(path)) {
+    if (!opts.afterKill) {
+      out.push(JSON.parse(l) as ReceivedFields);
+      continue;
+    }
+    try {
+      out.push(JSON.parse(l) as ReceivedFields);
+    } catch {
+      // The records are flat objects whose strings have their quotes escaped, so `{"` occurs only
+      // where a record starts; the complete record is the last start that parses.
+      for (let start = l.lastIndexOf('{"'); start > 0; start = l.lastIndexOf('{"', start - 1)) {
+        try {
+          out.push(JSON.parse(l.slice(start)) as ReceivedFields);
+          break;
+        } catch {
+          // not a whole record from here: look further back
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Wait until `path` has at least `n` lines. */

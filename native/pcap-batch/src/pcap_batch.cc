@@ -25,6 +25,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -422,7 +425,64 @@ const char* ActivateErrorCode(int rc) {
   }
 }
 
-// new Capture(device, {snaplen, promisc, timeoutMs, bufferBytes, immediate, filter})
+// Join the handle's packet socket to a kernel fanout group: the kernel spreads the interface's packets
+// over the group's sockets, each read by its own thread and worker. With a program (torwatch's
+// src/capture/live/fanout-program.ts, classic BPF: a hash of the two IP addresses), the group is
+// PACKET_FANOUT_CBPF and the program picks the socket; without one, PACKET_FANOUT_HASH (the kernel's
+// symmetric flow hash) with the defragment flag, so fragments follow their flow. Every member sets
+// the same program (the group keeps the last). Returns "" or what failed.
+std::string JoinFanout(pcap_t* p, int64_t group, bool defrag, const std::vector<sock_filter>& prog) {
+  int fd = pcap_fileno(p);
+  if (fd < 0) return "the handle has no socket to join to a fanout group";
+  int flags = prog.empty() ? (PACKET_FANOUT_HASH | (defrag ? PACKET_FANOUT_FLAG_DEFRAG : 0)) : PACKET_FANOUT_CBPF;
+  int arg = static_cast<int>((group & 0xffff) | (static_cast<int64_t>(flags) << 16));
+  if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return std::string("setsockopt(PACKET_FANOUT): ") + std::strerror(errno);
+  if (!prog.empty()) {
+    sock_fprog fprog;
+    fprog.len = static_cast<unsigned short>(prog.size());
+    fprog.filter = const_cast<sock_filter*>(prog.data());
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) != 0) return std::string("setsockopt(PACKET_FANOUT_DATA): ") + std::strerror(errno);
+  }
+  return "";
+}
+
+// options.fanoutProgram: [code, jt, jf, k] per instruction, flattened. false when absent or malformed.
+bool GetFanoutProgram(napi_env env, napi_value obj, std::vector<sock_filter>* out, std::string* err) {
+  napi_value v;
+  bool has = false;
+  napi_has_named_property(env, obj, "fanoutProgram", &has);
+  if (!has) return true;
+  napi_get_named_property(env, obj, "fanoutProgram", &v);
+  bool isArray = false;
+  napi_is_array(env, v, &isArray);
+  if (!isArray) return true;  // undefined: no program
+  uint32_t n = 0;
+  napi_get_array_length(env, v, &n);
+  if (n == 0 || n % 4 != 0 || n / 4 > 4096) {
+    *err = "fanoutProgram must hold 1 to 4096 instructions of four numbers";
+    return false;
+  }
+  out->resize(n / 4);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    uint32_t x = 0;
+    if (napi_get_element(env, v, i, &e) != napi_ok || napi_get_value_uint32(env, e, &x) != napi_ok) {
+      *err = "fanoutProgram holds a value that is not a number";
+      return false;
+    }
+    sock_filter& f = (*out)[i / 4];
+    switch (i % 4) {
+      case 0: f.code = static_cast<uint16_t>(x); break;
+      case 1: f.jt = static_cast<uint8_t>(x); break;
+      case 2: f.jf = static_cast<uint8_t>(x); break;
+      default: f.k = x; break;
+    }
+  }
+  return true;
+}
+
+// new Capture(device, {snaplen, promisc, timeoutMs, bufferBytes, immediate, filter, fanoutGroup, fanoutDefrag})
+// fanoutGroup: 0 = none, else a 16-bit group id every worker's handle on this interface joins.
 napi_value New(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], self;
@@ -448,6 +508,16 @@ napi_value New(napi_env env, napi_callback_info info) {
   GetNamedBool(env, argv[1], "promisc", &promisc);
   GetNamedBool(env, argv[1], "immediate", &immediate);
   GetNamedString(env, argv[1], "filter", &filter);
+  int64_t fanoutGroup = 0;
+  bool fanoutDefrag = true;
+  GetNamedInt(env, argv[1], "fanoutGroup", &fanoutGroup);
+  GetNamedBool(env, argv[1], "fanoutDefrag", &fanoutDefrag);
+  std::vector<sock_filter> fanoutProgram;
+  std::string progErr;
+  if (!GetFanoutProgram(env, argv[1], &fanoutProgram, &progErr)) {
+    ThrowCode(env, "EINVAL", progErr);
+    return nullptr;
+  }
 
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
   Capture* c = new Capture();
@@ -480,6 +550,14 @@ napi_value New(napi_env env, napi_callback_info info) {
     if (detail && *detail && c->warning != detail) c->warning += std::string(": ") + detail;
   }
   if (c->nano && pcap_get_tstamp_precision(c->p) != PCAP_TSTAMP_PRECISION_NANO) c->nano = false;
+  if (fanoutGroup != 0) {
+    std::string err = JoinFanout(c->p, fanoutGroup, fanoutDefrag, fanoutProgram);
+    if (!err.empty()) {
+      delete c;
+      ThrowCode(env, "EFANOUT", err);
+      return nullptr;
+    }
+  }
   if (!filter.empty()) {
     struct bpf_program prog;
     if (pcap_compile(c->p, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {

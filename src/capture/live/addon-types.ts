@@ -46,7 +46,10 @@ export interface CapabilityDropReport {
 
 export interface PcapBatchAddon {
   dropCapabilities(): CapabilityDropReport;
-  Capture: new (device: string, opts: { snaplen: number; promisc: boolean; timeoutMs: number; bufferBytes: number; immediate: boolean; filter: string }) => PcapBatchCapture;
+  Capture: new (
+    device: string,
+    opts: { snaplen: number; promisc: boolean; timeoutMs: number; bufferBytes: number; immediate: boolean; filter: string; fanoutGroup?: number; fanoutDefrag?: boolean; fanoutProgram?: number[] },
+  ) => PcapBatchCapture;
   listDevices(): DeviceInfo[];
   libVersion(): string;
   RECORD_HEADER_BYTES: number;

@@ -42,6 +42,8 @@ export class BatchSource implements LiveSource {
       bufferBytes: opts.bufferBytes,
       immediate: opts.immediate,
       filter: opts.bpf,
+      fanoutGroup: opts.fanoutGroup,
+      fanoutProgram: opts.fanoutProgram,
     });
     const info = this.handle.info();
     this.linktype = info.linktype;

@@ -16,6 +16,14 @@ export interface LiveOptions {
   immediate: boolean;
   /** Longest a packet waits in the kernel before delivery when not immediate (libpcap timeout). */
   timeoutMs: number;
+  /**
+   * pcap-batch only, live workers (pipeline/shard/live-shards.ts): join the handle to this kernel
+   * fanout group, whose program (fanout-program.ts, flattened) sends each packet to one handle by its
+   * IP addresses: both directions and every fragment of a flow to the same one. Absent: the handle
+   * sees every packet.
+   */
+  fanoutGroup?: number;
+  fanoutProgram?: number[];
 }
 
 /**

@@ -32,7 +32,7 @@ interface Group {
   lru: number;
 }
 
-class Stream {
+export class Stream {
   readonly q: ShardBatch[] = [];
   /** The batch and position of the next record. */
   qi = 0;
@@ -81,6 +81,13 @@ export class ShardMerge {
   };
   /** An input's first frame was merged (its time, for the warning about inputs out of time order). */
   onFirstFrame: (input: number, ms: number) => void = () => {};
+
+  /**
+   * Live (live-merge.ts): a worker numbers the packets of its own handle; one pipeline numbers every
+   * packet of the interface. Translates a worker's packet number to the merged one. Replay: unset (every
+   * worker reads the whole file, so its numbers are the file's).
+   */
+  translatePacket: ((worker: number, local: number) => number) | undefined = undefined;
 
   private nextFlowId = 1;
   private input = -1;
@@ -213,8 +220,8 @@ export class ShardMerge {
     for (let p = pos; p < end; ) p = this.record(s, b, p);
   }
 
-  /** Apply the record at `pos` to the engine; returns the position after it. */
-  private record(s: Stream, b: ShardBatch, pos: number): number {
+  /** Apply the record at `pos` to the engine; returns the position after it (live-merge.ts uses it too). */
+  record(s: Stream, b: ShardBatch, pos: number): number {
     const r = b.recs;
     const pl = this.pipeline;
     const detect = pl.detect;
@@ -229,7 +236,7 @@ export class ShardMerge {
         f.initiator = r[pos + 18] as InitiatorValue;
         f.aHome = (r[pos + 19] & 1) !== 0;
         f.bHome = (r[pos + 19] & 2) !== 0;
-        f.firstPacket = r[pos + 20];
+        f.firstPacket = this.packetNumber(s, r[pos + 20]);
         f.vlanOuter = r[pos + 21];
         f.vlanInner = r[pos + 22];
         s.flows[r[pos + 2]] = f;
@@ -251,7 +258,7 @@ export class ShardMerge {
         const fr = this.pkt.frame;
         fr.tsSec = tsSec;
         fr.tsNsec = tsNsec;
-        fr.index = r[pos + 8];
+        fr.index = this.packetNumber(s, r[pos + 8]);
         fr.wirelen = len;
         this.frameFlow = r[pos + 2];
         this.isNew = isNew;
@@ -265,7 +272,7 @@ export class ShardMerge {
         const at = this.at;
         at.tsSec = r[pos + 3];
         at.tsNsec = r[pos + 4];
-        at.packet = r[pos + 5];
+        at.packet = this.packetNumber(s, r[pos + 5]);
         detect.onAppEvent(f, reviveEvent(b.events[r[pos + 6]]), at);
         return pos + LEN_EVENT;
       }
@@ -292,6 +299,11 @@ export class ShardMerge {
       default:
         throw new Error(`shard merge: worker ${s.index} sent an unknown record type ${r[pos]}`);
     }
+  }
+
+  private packetNumber(s: Stream, local: number): number {
+    const t = this.translatePacket;
+    return t === undefined ? local : t(s.index, local);
   }
 
   private flowOf(s: Stream, id: number): Flow {

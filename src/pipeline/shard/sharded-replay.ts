@@ -140,24 +140,44 @@ export async function replaySharded(o: ShardedReplayOptions): Promise<ShardedRep
  * table's own counts as one table would have kept them (the merge point counts opens and ends).
  */
 export function shardedSnapshot(snap: PipelineSnapshot, r: ShardedReplayResult, hosts: Record<string, number>): PipelineSnapshot {
-  if (r.stats.length === 0) return snap;
+  return workersSnapshot(snap, r.stats, r.flowCounts, hosts, 'first');
+}
+
+/**
+ * A snapshot with the workers' counters merged in. `decode`: 'first' when every worker decoded every
+ * frame (replay: worker 0's counts are the run's), 'summed' when each decoded only its share (live).
+ */
+export function workersSnapshot(
+  snap: PipelineSnapshot,
+  stats: ShardWorkerStats[],
+  flowCounts: ShardMerge['flowCounts'],
+  hosts: Record<string, number>,
+  decode: 'first' | 'summed',
+): PipelineSnapshot {
+  if (stats.length === 0) return snap;
   let applayer: Record<string, number> = {};
   let anomalies: Record<string, number> = {};
+  let decoder: Record<string, number> = {};
+  let decodeAnomalies: Record<string, number> = {};
   let chainEvicted = 0;
   let collisions = 0;
   let longestChain = 0;
-  for (const s of r.stats) {
+  for (const s of stats) {
     applayer = mergeCounts(applayer, s.applayer);
     anomalies = mergeCounts(anomalies, s.applayerAnomalies);
+    if (decode === 'summed') {
+      decoder = mergeCounts(decoder, s.decoder);
+      decodeAnomalies = mergeCounts(decodeAnomalies, s.decodeAnomalies);
+    }
     chainEvicted += s.flows.chainEvicted;
     collisions += s.flows.collisions;
     longestChain = Math.max(longestChain, s.flows.longestChain);
   }
   return {
     ...snap,
-    flows: { ...r.flowCounts, collisions, chainEvicted, longestChain },
-    decoder: { ...r.stats[0].decoder },
-    decodeAnomalies: { ...r.stats[0].decodeAnomalies },
+    flows: { ...flowCounts, collisions, chainEvicted, longestChain },
+    decoder: decode === 'first' ? { ...stats[0].decoder } : decoder,
+    decodeAnomalies: decode === 'first' ? { ...stats[0].decodeAnomalies } : decodeAnomalies,
     // The host state (DNS cache, transport evidence) lives at the merge point.
     applayer: { ...applayer, ...hosts },
     applayerAnomalies: anomalies,

@@ -94,17 +94,7 @@ async function run(): Promise<void> {
   }
   pl.finish();
   postBatch();
-  const app = pl.app.summary();
-  send({
-    type: 'done',
-    stats: {
-      flows: { ...pl.flows.stats },
-      decoder: { ...pl.decoder.stats },
-      decodeAnomalies: pl.anomalies.toObject(),
-      applayer: app.stats,
-      applayerAnomalies: app.anomalies,
-    },
-  });
+  send({ type: 'done', stats: pl.stats() });
 }
 
 run().catch((err: unknown) => {

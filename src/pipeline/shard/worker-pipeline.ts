@@ -12,6 +12,7 @@ import {
   END_REASONS, LEN_END, LEN_END_BEGIN, LEN_EVENT, LEN_FRAME, LEN_OPEN, LEN_PACKET, OP_END, OP_END_BEGIN, OP_EVENT,
   OP_FRAME, OP_OPEN, OP_PACKET, PHASE_EXPIRY, PHASE_FLUSH, PHASE_OWNER, RecordWriter,
 } from './records.js';
+import type { ShardWorkerStats } from './protocol.js';
 import { shardOf } from './shard-hash.js';
 
 export interface ShardPipelineOptions {
@@ -24,6 +25,12 @@ export interface ShardPipelineOptions {
   /** This worker's share of --max-flows. */
   maxFlows: number;
   timeouts: FlowTimeouts;
+  /**
+   * Live capture (live-worker-main.ts): the kernel's fanout already gave this worker only its own
+   * flows' packets, so every frame is its own and it writes its own frame list; the frame numbers
+   * are this worker's, not run-wide.
+   */
+  live?: boolean;
 }
 
 /**
@@ -42,7 +49,7 @@ export class ShardPipeline {
   readonly flows: FlowTable;
   readonly app: AppLayer;
   readonly rec = new RecordWriter();
-  /** Worker 0: [ms, wirelen, input] per frame. */
+  /** Worker 0: [ms, wirelen, input] per frame (live: every worker, and the handle's packet number). */
   readonly frames = new RecordWriter();
   events: unknown[] = [];
   /** Run-wide number of the frame being read (1-based, over all inputs). */
@@ -58,8 +65,12 @@ export class ShardPipeline {
    */
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
+  private home: CidrSet;
   private readonly inHome: (v: number, w0: number, w1: number, w2: number, w3: number) => boolean;
   private readonly writeFrames: boolean;
+  private readonly live: boolean;
+  /** Numbers per frame in the frame list: [ms, wirelen, input], and live adds the handle's packet number. */
+  readonly frameLen: 3 | 4;
 
   constructor(private readonly opts: ShardPipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
@@ -69,9 +80,31 @@ export class ShardPipeline {
       timeouts: opts.timeouts,
       onFlowEnd: (f: Flow, why: FlowEndReason) => this.flowEnd(f, why),
     });
-    const home = opts.homeNet;
-    this.inHome = (v, w0, w1, w2, w3) => home.has(v, w0, w1, w2, w3);
-    this.writeFrames = opts.index === 0;
+    this.home = opts.homeNet;
+    this.inHome = (v, w0, w1, w2, w3) => this.home.has(v, w0, w1, w2, w3);
+    this.live = opts.live === true;
+    this.writeFrames = opts.index === 0 || this.live;
+    this.frameLen = this.live ? 4 : 3;
+  }
+
+  /** SIGHUP changed --home-net (live): flows created from now on are placed with the new set. */
+  setHomeNet(home: CidrSet): void {
+    this.home = home;
+  }
+
+  /**
+   * Live capture: time passes without packets, so idle flows expire against the wall clock less a
+   * margin for packets still queued in the kernel (as Pipeline.tick does in one pipeline).
+   */
+  tick(wallMs: number, marginMs = 2000): void {
+    const t = wallMs - marginMs;
+    if (t <= this.clockMs) return;
+    this.flows.expire(t);
+  }
+
+  /** Records written since the last take (whether a batch is worth posting). */
+  get pending(): boolean {
+    return this.rec.len > 0 || this.frames.len > 0;
   }
 
   readonly onFrame = (frame: Frame): void => {
@@ -80,17 +113,20 @@ export class ShardPipeline {
     if (ms >= this.clockMs) this.clockMs = ms;
     if (this.writeFrames) {
       const fr = this.frames;
-      const b = fr.reserve(3);
+      const n = this.frameLen;
+      const b = fr.reserve(n);
       b[fr.len] = ms;
       b[fr.len + 1] = frame.wirelen;
       b[fr.len + 2] = this.input;
-      fr.len += 3;
+      // Live: the handle's own packet number, which the merge point maps to the interface's.
+      if (n === 4) b[fr.len + 3] = frame.index;
+      fr.len += n;
     }
     const p = this.packet;
     p.reset(frame);
     if (!this.decoder.decode(p)) return;
     const flows = this.flows;
-    if (shardOf(p, this.opts.key, this.opts.workers) !== this.opts.index) {
+    if (!this.live && shardOf(p, this.opts.key, this.opts.workers) !== this.opts.index) {
       // Another worker's packet: only the clock it carries matters here (idle expiry of our flows).
       flows.checkExpiry(this.clockMs);
       return;
@@ -126,6 +162,18 @@ export class ShardPipeline {
   finish(): void {
     this.ordinal++;
     this.flows.flushAll('shutdown');
+  }
+
+  /** This worker's counters (the merge point sums or picks them: sharded-replay.ts workersSnapshot). */
+  stats(): ShardWorkerStats {
+    const app = this.app.summary();
+    return {
+      flows: { ...this.flows.stats },
+      decoder: { ...this.decoder.stats },
+      decodeAnomalies: this.anomalies.toObject(),
+      applayer: app.stats,
+      applayerAnomalies: app.anomalies,
+    };
   }
 
   /** The records and facts written since the last call (to post; the writer starts again). */
