@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,22 @@ describe.skipIf(unavailable !== undefined || !hasBatch)('live capture with worke
     const d = new Daemon(lab, ns, ['-i', 'rx0', ...NO_RELAYS, '--workers', '3', '--stats-interval', '0', '--metrics', '127.0.0.1:9465']);
     const started = await d.started();
     expect(started.workers).toBe(3);
+    // The threads carry names (top, /proc, bench:live): each worker's JavaScript thread and capture thread.
+    // (The capture threads start when each worker reads its start message, just after the log line.)
+    const threadNames = (): string[] => readdirSync(`/proc/${d.pid}/task`).map((t) => {
+      try {
+        return readFileSync(`/proc/${d.pid}/task/${t}/comm`, 'utf8').trim();
+      } catch {
+        return ''; // the thread ended
+      }
+    });
+    let names = threadNames();
+    for (let i = 0; i < 50 && names.filter((n) => n === 'twcap rx0').length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      names = threadNames();
+    }
+    for (const n of ['tw-worker-0', 'tw-worker-1', 'tw-worker-2']) expect(names).toContain(n);
+    expect(names.filter((n) => n === 'twcap rx0').length).toBe(3);
     const { sent } = tcpreplay(lab, ns, 'tx0', capFile);
     expect(sent).toBe(FLOWS);
     await d.waitAlerts(FLOWS, 20_000);
@@ -63,6 +80,8 @@ describe.skipIf(unavailable !== undefined || !hasBatch)('live capture with worke
     // 400 random-looking host pairs over three workers: each gets a fair share (expected 133 each).
     for (const n of perWorker) expect(n, `per-worker packets ${perWorker.join(', ')}`).toBeGreaterThan(FLOWS / 3 / 2);
     expect(body).toMatch(/^torwatch_worker_capture_received_total\{interface="rx0",worker="0"\} \d+$/m);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
     expect(body).toMatch(/^torwatch_capture_received_total\{interface="rx0",backend="pcap-batch"\} 400$/m);
 
     expect(await d.stop()).toBe(0);

@@ -46,6 +46,8 @@ export interface CapabilityDropReport {
 
 export interface PcapBatchAddon {
   dropCapabilities(): CapabilityDropReport;
+  /** Names the calling thread (prctl PR_SET_NAME, 15 characters). */
+  setThreadName(name: string): void;
   Capture: new (
     device: string,
     opts: { snaplen: number; promisc: boolean; timeoutMs: number; bufferBytes: number; immediate: boolean; filter: string; fanoutGroup?: number; fanoutDefrag?: boolean; fanoutProgram?: number[] },

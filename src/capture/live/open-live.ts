@@ -83,6 +83,15 @@ export function loadCapabilityDropper(): (() => CapabilityDropReport) | undefine
   }
 }
 
+/** Name the calling thread for top and /proc (a live worker's), when the addon is there. */
+export function nameThisThread(name: string): void {
+  try {
+    (require('torwatch-pcap-batch') as PcapBatchAddon).setThreadName(name);
+  } catch {
+    // the cap backend or no addon: the thread keeps its name
+  }
+}
+
 /**
  * Open one interface, turning libpcap's complaints into one line that says what to do. Needs root or
  * CAP_NET_RAW (promiscuous mode is PACKET_ADD_MEMBERSHIP on the packet socket: no CAP_NET_ADMIN).

@@ -15,7 +15,7 @@
  * ends every flow and posts the final counters.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadBackend, openInterface } from '../../capture/live/open-live.js';
+import { loadBackend, nameThisThread, openInterface } from '../../capture/live/open-live.js';
 import type { LiveSource } from '../../capture/live/live-source.js';
 import type { Frame } from '../../capture/frame.js';
 import { CidrSet } from '../../util/cidr.js';
@@ -112,6 +112,7 @@ function crash(err: unknown, iface: string, packet: number): void {
 }
 
 function open(): void {
+  nameThisThread(`tw-worker-${d.index}`);
   try {
     const backend = loadBackend('pcap-batch');
     sources = d.interfaces.map((name, i) => openInterface(backend, name, { ...d.live, fanoutGroup: d.fanoutGroups[i] }, i));
