@@ -93,6 +93,15 @@ describe.skipIf(unavailable !== undefined || !hasBatch)('live capture with worke
     expect(d.alerts.map((a) => Number(field(a, 'torwatch.flow.id'))).sort((a, b) => a - b)).toEqual(Array.from({ length: FLOWS }, (_, i) => i + 1));
   });
 
+  it('a start-up that fails after the workers opened their handles (metrics port taken) ends with one line and status 2, not a hang', async () => {
+    lab.spawn(ns, 'python3', ['-c', 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1", 9466)); s.listen(); time.sleep(60)']);
+    await new Promise((r) => setTimeout(r, 500));
+    const d = new Daemon(lab, ns, ['-i', 'rx0', ...NO_RELAYS, '--workers', '2', '--metrics', '127.0.0.1:9466']);
+    const code = await Promise.race([d.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    expect(code, d.stderrText).toBe(2);
+    expect(d.stderrText.trim().split('\n').pop()).toBe('torwatch: --metrics 127.0.0.1:9466: cannot listen (address in use)');
+  });
+
   it('a worker that fails with a bug stops the daemon: exit 1, one line naming the packet, earlier alerts delivered', async () => {
     const saved = { at: process.env.TORWATCH_TEST_CRASH_AT, w: process.env.TORWATCH_TEST_CRASH_WORKER };
     process.env.TORWATCH_TEST_CRASH_AT = '30';

@@ -112,6 +112,8 @@ export function openInterface(backend: Backend, iface: string, opts: LiveOptions
         throw new UserError(`-i ${iface}: the interface is down`);
       case 'EBPF':
         throw new UserError(`--bpf: ${msg}`);
+      case 'EFANOUT':
+        throw new UserError(`-i ${iface}: cannot join the workers' fanout group (${msg})`);
       default:
         throw new UserError(`-i ${iface}: cannot capture: ${msg}`);
     }

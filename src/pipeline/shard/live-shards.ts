@@ -69,6 +69,22 @@ export class LiveShards {
     this.interfaces = interfaces;
     this.latest = workers.map(() => undefined);
     for (let i = 0; i < workers.length; i++) this.finals.push(new Promise<void>((resolve) => this.resolveFinal.push(resolve)));
+    // Listening from the first moment: a start-up that fails later (the metrics port is taken) stops
+    // the workers before any start, and their final counters must still be heard.
+    workers.forEach((w, i) => {
+      w.on('message', (m: LiveWorkerMessage) => this.onMessage(i, m));
+      w.on('error', (err: Error) => {
+        this.merge?.retire(i);
+        this.pump();
+        this.fail(`internal error in live worker ${i}: ${err.message}`, err.stack);
+      });
+      w.on('exit', (code) => {
+        this.merge?.retire(i);
+        this.pump();
+        if (code !== 0 && !this.terminating) this.fail(`live worker ${i} exited with code ${code}`);
+        this.resolveFinal[i]();
+      });
+    });
   }
 
   /**
@@ -76,6 +92,19 @@ export class LiveShards {
    * privileges). Throws UserError with the first worker's one-line error if any cannot open.
    */
   static async open(o: LiveShardsOptions): Promise<LiveShards> {
+    // A group id another program on this host already uses with another mode cannot be joined: try
+    // fresh ids a few times before giving up with the one-line error.
+    for (let attempt = 1; ; attempt++) {
+      const r = await LiveShards.tryOpen(o);
+      if (r instanceof LiveShards) return r;
+      if (!r.fanout || attempt === 3) {
+        if (r.user) throw new UserError(r.message);
+        throw new Error(`live worker failed to open: ${r.message}`);
+      }
+    }
+  }
+
+  private static async tryOpen(o: LiveShardsOptions): Promise<LiveShards | Extract<LiveWorkerMessage, { type: 'open-failed' }>> {
     const n = o.workers;
     const control = new SharedArrayBuffer(4 * liveControlWords(n));
     // One group per interface. The id is per run: a fixed id would join another sensor's group on the
@@ -97,8 +126,7 @@ export class LiveShards {
     const bad = opened.find((m) => m.type !== 'opened');
     if (bad !== undefined) {
       await Promise.all(workers.map((w) => w.terminate()));
-      if (bad.type === 'open-failed' && bad.user) throw new UserError(bad.message);
-      throw new Error(`live worker failed to open: ${bad.type === 'open-failed' ? bad.message : bad.type}`);
+      return bad.type === 'open-failed' ? bad : { type: 'open-failed', message: `unexpected ${bad.type} message`, user: false };
     }
     const first = opened[0] as Extract<LiveWorkerMessage, { type: 'opened' }>;
     return new LiveShards(workers, control, first.interfaces);
@@ -110,21 +138,7 @@ export class LiveShards {
     merge.onInput = (i) => pipeline.setInput(this.interfaces[i]?.name ?? '');
     this.merge = merge;
     this.hooks = hooks;
-    this.workers.forEach((w, i) => {
-      w.on('message', (m: LiveWorkerMessage) => this.onMessage(i, m));
-      w.on('error', (err: Error) => {
-        this.merge?.retire(i);
-        this.pump();
-        this.fail(`internal error in live worker ${i}: ${err.message}`, err.stack);
-      });
-      w.on('exit', (code) => {
-        this.merge?.retire(i);
-        this.pump();
-        if (code !== 0 && !this.terminating) this.fail(`live worker ${i} exited with code ${code}`);
-        this.resolveFinal[i]();
-      });
-      this.post(i, { type: 'start' });
-    });
+    this.workers.forEach((_, i) => this.post(i, { type: 'start' }));
   }
 
   setHomeNet(homeNet: string[]): void {

@@ -118,7 +118,8 @@ function open(): void {
     sources = d.interfaces.map((name, i) => openInterface(backend, name, { ...d.live, fanoutGroup: d.fanoutGroups[i] }, i));
   } catch (err) {
     for (const s of sources) void s.stop().catch(() => undefined);
-    send({ type: 'open-failed', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError });
+    const message = err instanceof Error ? err.message : String(err);
+    send({ type: 'open-failed', message, user: err instanceof UserError, fanout: message.includes("the workers' fanout group") });
     return;
   }
   send({ type: 'opened', interfaces: sources.map((x) => ({ name: x.interfaceName, linktype: x.linktype, snaplen: x.snaplen, warning: x.warning })) });

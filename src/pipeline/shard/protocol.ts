@@ -91,8 +91,11 @@ export interface LiveWorkerStats {
 
 export type LiveWorkerMessage =
   | { type: 'opened'; interfaces: LiveInterfaceInfo[] }
-  /** Opening a handle failed; `user`: a one-line error for the user (no such device, no permission). */
-  | { type: 'open-failed'; message: string; user: boolean }
+  /**
+   * Opening a handle failed; `user`: a one-line error for the user (no such device, no permission);
+   * `fanout`: joining the fanout group failed (another program holds the id with another mode).
+   */
+  | { type: 'open-failed'; message: string; user: boolean; fanout?: boolean }
   | ({ type: 'batch' } & LiveBatch)
   /**
    * Idle: how far in packet time the worker has delivered (LiveBatch.claimMs) without a batch to carry
