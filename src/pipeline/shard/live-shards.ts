@@ -40,9 +40,9 @@ function workerScript(): URL {
 /**
  * `torwatch capture --workers N` (N > 1) on the daemon's side: N worker threads, each with its own
  * libpcap handle per interface in one kernel fanout group per interface (live-worker-main.ts), and
- * the merge point that feeds what they found, batch by batch as it arrives, to the one detect engine,
- * aggregation and outputs (merge.ts mergeLive). Host state (DNS answers, transport and BitTorrent
- * evidence) and aggregation live here, once, so they see every worker's flows.
+ * the merge point that feeds what they found, in packet-time order as the workers' watermark allows,
+ * to the one detect engine, aggregation and outputs (live-merge.ts). Host state (DNS answers,
+ * transport and BitTorrent evidence) and aggregation live here, once, so they see every worker's flows.
  */
 export class LiveShards {
   readonly interfaces: LiveInterfaceInfo[];

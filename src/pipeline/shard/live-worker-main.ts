@@ -4,7 +4,7 @@
  * the kernel hands it whole flows (PACKET_FANOUT_HASH: both directions of a connection to one socket;
  * defragmented first, so fragments follow their flow). The addon's native thread reads the handle;
  * this thread runs decode -> flow table -> app layer on what it is given (worker-pipeline.ts, live
- * mode) and posts what the detect engine must hear to the daemon's merge point (merge.ts mergeLive).
+ * mode) and posts what the detect engine must hear to the daemon's merge point (live-merge.ts).
  *
  * Back-pressure: posting waits (Atomics.wait) while more than MAX_IN_FLIGHT of its batches are
  * unmerged; the capture thread's buffers then stay busy, packets queue in the kernel ring and, past
