@@ -93,9 +93,6 @@ const threadTicks = (pid) => {
   return out;
 };
 
-/** The node process inside `ip netns exec` (its only child, once exec'd: the same pid). */
-const capturerPid = (c) => c.pid;
-
 function start(capturer) {
   const cmd = capturer === 'tcpdump'
     ? ['tcpdump', '-i', 'rx0', '-n', '-B', String(bufferMiB * 1024), '-w', '/dev/null']
@@ -142,14 +139,14 @@ for (const rate of rates) {
     await sleep(200);
     const pid = p.c.pid;
     const t0 = cpuTicks(pid);
-    const th0 = threadTicks(capturerPid(p.c));
+    const th0 = threadTicks(pid);
     const w0 = performance.now();
     const rateArgs = rate === 'max' ? ['--topspeed'] : ['--pps', rate];
     const out = inNs('tcpreplay', ['-i', 'tx0', '--preload-pcap', '--loop', String(loops), ...rateArgs, file]);
     const wall = (performance.now() - w0) / 1000;
     await sleep(capturer === 'tcpdump' ? 1000 : 300);
     const t1 = cpuTicks(pid);
-    const th1 = threadTicks(capturerPid(p.c));
+    const th1 = threadTicks(pid);
     p.c.kill('SIGINT');
     const stderr = await p.exited;
     children.delete(p.c);

@@ -10,6 +10,7 @@ import { IntelRefresher } from '../intel/relays/refresh.js';
 import { NO_RELAYS, relaySetTimeMs } from '../intel/intel.js';
 import { applyReloadable, assemble, buildReloadable, type Assembled, type ReloadableState } from '../pipeline/assemble.js';
 import { LiveShards } from '../pipeline/shard/live-shards.js';
+import type { LiveInterfaceInfo } from '../pipeline/shard/protocol.js';
 import { takeSnapshot } from '../pipeline/snapshot.js';
 import { UserError } from '../util/errors.js';
 import { dropCapabilities, dropPrivileges } from './privileges.js';
@@ -49,6 +50,7 @@ export class CaptureDaemon {
   private sources: LiveSource[] = [];
   /** --workers N > 1: the worker threads, each with its own handle per interface (pipeline/shard/live-shards.ts). */
   private shards: LiveShards | undefined;
+  /** Per interface, what entered the pipeline (one pipeline; with workers their merge point counts it). */
   private readonly traffic: InterfaceTraffic[] = [];
   private asm: Assembled | undefined;
   /** Refetches --relays URLs and rereads relay/intel files every --relays-refresh. */
@@ -116,17 +118,13 @@ export class CaptureDaemon {
       if (workers > 1 && backend.name === 'pcap-batch') {
         // Each worker opens its own handles now, while this process may still open them.
         this.shards = await LiveShards.open({ workers, interfaces: cs.interfaces, live, homeNet: s.homeNet, maxFlows: s.maxFlows, timeouts: s.flowTimeouts });
-        for (const x of this.shards.interfaces) {
-          this.traffic.push({ packets: 0, bytes: 0 });
-          if (x.warning) this.log.warn({ interface: x.name, warning: x.warning }, 'libpcap warning');
-        }
       } else {
         cs.interfaces.forEach((name, i) => {
           this.sources.push(openInterface(backend, name, live, i));
           this.traffic.push({ packets: 0, bytes: 0 });
         });
       }
-      for (const src of this.sources) if (src.warning) this.log.warn({ interface: src.interfaceName, warning: src.warning }, 'libpcap warning');
+      for (const x of this.openInterfaces()) if (x.warning) this.log.warn({ interface: x.name, warning: x.warning }, 'libpcap warning');
       if (cs.metrics) {
         this.metrics = await MetricsServer.listen(cs.metrics, { metrics: () => this.prometheus(), health: () => this.health() }).catch((err: NodeJS.ErrnoException) => {
           throw new UserError(`--metrics ${formatListenAddress(cs.metrics!)}: cannot listen (${err.code === 'EADDRINUSE' ? 'address in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message})`);
@@ -198,7 +196,7 @@ export class CaptureDaemon {
     }, TICK_MS));
     this.armStatsTimer();
     this.log.info({
-      interfaces: this.shards ? this.shards.interfaces.map((x) => ({ name: x.name, linktype: x.linktype, snaplen: x.snaplen })) : this.sources.map((x) => ({ name: x.interfaceName, linktype: x.linktype, snaplen: x.snaplen })),
+      interfaces: this.openInterfaces().map((x) => ({ name: x.name, linktype: x.linktype, snaplen: x.snaplen })),
       backend: backend.name,
       workers: this.shards ? workers : 1,
       libpcap: backend.libVersion,
@@ -210,6 +208,12 @@ export class CaptureDaemon {
       metrics: this.metrics ? formatListenAddress(this.metrics.address) : undefined,
       pid: process.pid,
     }, 'capture started');
+  }
+
+  /** The interfaces as opened: by the workers' handles (--workers N) or by this thread's sources. */
+  private openInterfaces(): LiveInterfaceInfo[] {
+    if (this.shards) return this.shards.interfaces;
+    return this.sources.map((x) => ({ name: x.interfaceName, linktype: x.linktype, snaplen: x.snaplen, warning: x.warning }));
   }
 
   private async releaseAfterFailedStart(): Promise<void> {
@@ -272,8 +276,7 @@ export class CaptureDaemon {
     // Capturing but unable to deliver is not healthy: say which outputs, and why.
     const problems = this.asm?.outputs.problems() ?? [];
     if (problems.length) return { ok: false, detail: { reason: 'outputs cannot deliver', outputs: problems, uptimeSec: s?.uptimeSec, packets: s?.packets } };
-    const interfaces = this.shards ? this.shards.interfaces.map((x) => x.name) : this.sources.map((x) => x.interfaceName);
-    return { ok: true, detail: { uptimeSec: s?.uptimeSec, packets: s?.packets, interfaces } };
+    return { ok: true, detail: { uptimeSec: s?.uptimeSec, packets: s?.packets, interfaces: this.openInterfaces().map((x) => x.name) } };
   }
 
   /** SIGHUP: reloads run one after another; a HUP during a reload is served after it. */

@@ -1,5 +1,5 @@
 import type { CaptureStats } from '../capture/live/live-source.js';
-import { mergeCounts, total, type FlowCounts, type PipelineSnapshot } from '../pipeline/snapshot.js';
+import { mergeCounts, sumIfAll, total, type FlowCounts, type PipelineSnapshot } from '../pipeline/snapshot.js';
 import type { IntelStats } from '../intel/intel.js';
 import type { OutputStats } from '../output/output.js';
 
@@ -62,11 +62,6 @@ export interface StatsInputs {
   relaySetTimeMs?: number;
   nowMs?: number;
   workers?: WorkerCaptureStats[];
-}
-
-function sumIfAll(values: (number | undefined)[]): number | undefined {
-  if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
-  return values.reduce<number>((a, b) => a + (b ?? 0), 0);
 }
 
 export function collectStats(i: StatsInputs): DaemonStats {

@@ -90,6 +90,12 @@ export function takeSnapshot(p: Pipeline, from: SnapshotSources = {}): PipelineS
 }
 
 /** Sum of a map's values (alerts by rule -> alerts). */
+/** The sum of counters some sources may not keep (pcap_stats under `cap`): undefined unless every one has it. */
+export function sumIfAll(values: readonly (number | undefined)[]): number | undefined {
+  if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
+  return values.reduce<number>((a, b) => a + (b ?? 0), 0);
+}
+
 export function total(m: Readonly<Record<string, number>>): number {
   return Object.values(m).reduce((a, b) => a + b, 0);
 }

@@ -430,27 +430,26 @@ const char* ActivateErrorCode(int rc) {
 }
 
 // Join the handle's packet socket to a kernel fanout group: the kernel spreads the interface's packets
-// over the group's sockets, each read by its own thread and worker. With a program (torwatch's
-// src/capture/live/fanout-program.ts, classic BPF: a hash of the two IP addresses), the group is
-// PACKET_FANOUT_CBPF and the program picks the socket; without one, PACKET_FANOUT_HASH (the kernel's
-// symmetric flow hash) with the defragment flag, so fragments follow their flow. Every member sets
-// the same program (the group keeps the last). Returns "" or what failed.
-std::string JoinFanout(pcap_t* p, int64_t group, bool defrag, const std::vector<sock_filter>& prog) {
+// over the group's sockets, each read by its own thread and worker. The group is PACKET_FANOUT_CBPF:
+// the program (torwatch's src/capture/live/fanout-program.ts, classic BPF: a hash of the two IP
+// addresses) picks the socket. (PACKET_FANOUT_HASH hashes the outer 5-tuple and split a VXLAN flow's
+// two directions; see the README, Every core.) Every member sets the same program (the group keeps
+// the last). Returns "" or what failed.
+std::string JoinFanout(pcap_t* p, int64_t group, const std::vector<sock_filter>& prog) {
+  if (prog.empty()) return "a fanout group needs its program (fanoutProgram)";
   int fd = pcap_fileno(p);
   if (fd < 0) return "the handle has no socket to join to a fanout group";
-  int flags = prog.empty() ? (PACKET_FANOUT_HASH | (defrag ? PACKET_FANOUT_FLAG_DEFRAG : 0)) : PACKET_FANOUT_CBPF;
-  int arg = static_cast<int>((group & 0xffff) | (static_cast<int64_t>(flags) << 16));
+  int arg = static_cast<int>((group & 0xffff) | (static_cast<int64_t>(PACKET_FANOUT_CBPF) << 16));
   if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return std::string("setsockopt(PACKET_FANOUT): ") + std::strerror(errno);
-  if (!prog.empty()) {
-    sock_fprog fprog;
-    fprog.len = static_cast<unsigned short>(prog.size());
-    fprog.filter = const_cast<sock_filter*>(prog.data());
-    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) != 0) return std::string("setsockopt(PACKET_FANOUT_DATA): ") + std::strerror(errno);
-  }
+  sock_fprog fprog;
+  fprog.len = static_cast<unsigned short>(prog.size());
+  fprog.filter = const_cast<sock_filter*>(prog.data());
+  if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) != 0) return std::string("setsockopt(PACKET_FANOUT_DATA): ") + std::strerror(errno);
   return "";
 }
 
-// options.fanoutProgram: [code, jt, jf, k] per instruction, flattened. false when absent or malformed.
+// options.fanoutProgram: [code, jt, jf, k] per instruction, flattened. Absent: none (true, empty);
+// false (and `err`) when malformed.
 bool GetFanoutProgram(napi_env env, napi_value obj, std::vector<sock_filter>* out, std::string* err) {
   napi_value v;
   bool has = false;
@@ -485,7 +484,7 @@ bool GetFanoutProgram(napi_env env, napi_value obj, std::vector<sock_filter>* ou
   return true;
 }
 
-// new Capture(device, {snaplen, promisc, timeoutMs, bufferBytes, immediate, filter, fanoutGroup, fanoutDefrag})
+// new Capture(device, {snaplen, promisc, timeoutMs, bufferBytes, immediate, filter, fanoutGroup, fanoutProgram})
 // fanoutGroup: 0 = none, else a 16-bit group id every worker's handle on this interface joins.
 napi_value New(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -513,9 +512,7 @@ napi_value New(napi_env env, napi_callback_info info) {
   GetNamedBool(env, argv[1], "immediate", &immediate);
   GetNamedString(env, argv[1], "filter", &filter);
   int64_t fanoutGroup = 0;
-  bool fanoutDefrag = true;
   GetNamedInt(env, argv[1], "fanoutGroup", &fanoutGroup);
-  GetNamedBool(env, argv[1], "fanoutDefrag", &fanoutDefrag);
   std::vector<sock_filter> fanoutProgram;
   std::string progErr;
   if (!GetFanoutProgram(env, argv[1], &fanoutProgram, &progErr)) {
@@ -555,7 +552,7 @@ napi_value New(napi_env env, napi_callback_info info) {
   }
   if (c->nano && pcap_get_tstamp_precision(c->p) != PCAP_TSTAMP_PRECISION_NANO) c->nano = false;
   if (fanoutGroup != 0) {
-    std::string err = JoinFanout(c->p, fanoutGroup, fanoutDefrag, fanoutProgram);
+    std::string err = JoinFanout(c->p, fanoutGroup, fanoutProgram);
     if (!err.empty()) {
       delete c;
       ThrowCode(env, "EFANOUT", err);

@@ -50,7 +50,7 @@ export interface PcapBatchAddon {
   setThreadName(name: string): void;
   Capture: new (
     device: string,
-    opts: { snaplen: number; promisc: boolean; timeoutMs: number; bufferBytes: number; immediate: boolean; filter: string; fanoutGroup?: number; fanoutDefrag?: boolean; fanoutProgram?: number[] },
+    opts: { snaplen: number; promisc: boolean; timeoutMs: number; bufferBytes: number; immediate: boolean; filter: string; fanoutGroup?: number; fanoutProgram?: number[] },
   ) => PcapBatchCapture;
   listDevices(): DeviceInfo[];
   libVersion(): string;

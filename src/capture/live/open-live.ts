@@ -92,6 +92,9 @@ export function nameThisThread(name: string): void {
   }
 }
 
+/** What openInterface's error says when the handle could not join its fanout group (live workers retry those). */
+export const FANOUT_JOIN_FAILED = "cannot join the workers' fanout group";
+
 /**
  * Open one interface, turning libpcap's complaints into one line that says what to do. Needs root or
  * CAP_NET_RAW (promiscuous mode is PACKET_ADD_MEMBERSHIP on the packet socket: no CAP_NET_ADMIN).
@@ -113,7 +116,7 @@ export function openInterface(backend: Backend, iface: string, opts: LiveOptions
       case 'EBPF':
         throw new UserError(`--bpf: ${msg}`);
       case 'EFANOUT':
-        throw new UserError(`-i ${iface}: cannot join the workers' fanout group (${msg})`);
+        throw new UserError(`-i ${iface}: ${FANOUT_JOIN_FAILED} (${msg})`);
       default:
         throw new UserError(`-i ${iface}: cannot capture: ${msg}`);
     }

@@ -21,7 +21,7 @@ class LiveQueue {
   /** Next record: batch q[ri], position rpos. */
   ri = 0;
   rpos = 0;
-  /** Next frame: batch q[fi], position fpos ([ms, wirelen, input] per frame). */
+  /** Next frame: batch q[fi], position fpos (FRAME_LEN numbers per frame). */
   fi = 0;
   fpos = 0;
   /** Frames of this worker merged so far (its records name frames by this count). */
@@ -88,8 +88,7 @@ export class LiveMerge {
     if (n === undefined) return local;
     const slot = local % RING;
     if (n.local[slot] === local) return n.merged[slot];
-    const last = (q.lastLocal % RING + RING) % RING;
-    return n.merged[last] - (q.lastLocal - local);
+    return n.merged[q.lastLocal % RING] - (q.lastLocal - local);
   }
 
   add(w: number, b: LiveBatch): void {
@@ -165,7 +164,6 @@ export class LiveMerge {
     // Two handles of one worker (two interfaces) are not ordered with each other: the clock never
     // goes back for such a frame (it is delivery order, not the traffic's).
     pl.frameArrived(Math.max(ms, pl.clockMs), wirelen);
-    this.core.merged++;
     this.records(w, q.frames);
   }
 
@@ -192,8 +190,8 @@ export class LiveMerge {
       let n = 0;
       while (q.q.length > 0) {
         const b = q.q[0];
-        const recsDone = q.ri > 0 || (q.ri === 0 && q.rpos >= b.recs.length);
-        const framesDone = q.fi > 0 || (q.fi === 0 && (b.frames === undefined || q.fpos >= b.frames.length));
+        const recsDone = q.ri > 0 || q.rpos >= b.recs.length;
+        const framesDone = q.fi > 0 || b.frames === undefined || q.fpos >= b.frames.length;
         if (!recsDone || !framesDone) break;
         q.q.shift();
         if (q.ri > 0) q.ri--;

@@ -7,7 +7,7 @@ import type { CaptureStats, LiveOptions } from '../../capture/live/live-source.j
 import type { FlowTimeouts } from '../../flow/table.js';
 import { UserError } from '../../util/errors.js';
 import type { Pipeline } from '../pipeline.js';
-import type { PipelineSnapshot } from '../snapshot.js';
+import { sumIfAll, type PipelineSnapshot } from '../snapshot.js';
 import { LiveMerge } from './live-merge.js';
 import {
   liveClaimWord, liveControlWords, type LiveControl, type LiveInterfaceInfo, type LiveWorkerData, type LiveWorkerMessage, type LiveWorkerStats,
@@ -273,8 +273,8 @@ export class LiveShards {
 
 function sumCaptures(name: string, parts: (CaptureStats | undefined)[]): CaptureStats {
   const have = parts.filter((x): x is CaptureStats => x !== undefined);
-  const sum = (f: (c: CaptureStats) => number | undefined): number | undefined =>
-    have.length === parts.length && have.every((c) => f(c) !== undefined) ? have.reduce((a, c) => a + (f(c) ?? 0), 0) : undefined;
+  // pcap_stats counts only when every worker's handle reported them.
+  const sum = (f: (c: CaptureStats) => number | undefined): number | undefined => sumIfAll(parts.map((c) => (c === undefined ? undefined : f(c))));
   return {
     interface: name,
     backend: 'pcap-batch',

@@ -15,13 +15,13 @@
  * ends every flow and posts the final counters.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadBackend, nameThisThread, openInterface } from '../../capture/live/open-live.js';
+import { FANOUT_JOIN_FAILED, loadBackend, nameThisThread, openInterface } from '../../capture/live/open-live.js';
 import type { LiveSource } from '../../capture/live/live-source.js';
 import type { Frame } from '../../capture/frame.js';
 import { CidrSet } from '../../util/cidr.js';
 import { UserError } from '../../util/errors.js';
 import { ShardPipeline } from './worker-pipeline.js';
-import { BATCH_FRAMES, LIVE_MAX_IN_FLIGHT, liveClaimWord, type LiveControl, type LiveWorkerData, type LiveWorkerMessage } from './protocol.js';
+import { BATCH_FRAMES, LIVE_MAX_IN_FLIGHT, liveClaimWord, waitUntilMerged, type LiveControl, type LiveWorkerData, type LiveWorkerMessage } from './protocol.js';
 
 const d = workerData as LiveWorkerData;
 const port = parentPort!;
@@ -85,11 +85,7 @@ function postBatch(wait = true): void {
   send({ type: 'batch', hi: pl.ordinal, recs: t.recs, events: t.events, frames: t.frames, claimMs }, transfer);
   posted++;
   sinceLast = 0;
-  while (wait) {
-    const released = Atomics.load(ctl, d.index);
-    if (posted - released <= LIVE_MAX_IN_FLIGHT) return;
-    Atomics.wait(ctl, d.index, released, 1000);
-  }
+  if (wait) waitUntilMerged(ctl, d.index, posted, LIVE_MAX_IN_FLIGHT);
 }
 
 function stats(final: boolean): void {
@@ -119,7 +115,7 @@ function open(): void {
   } catch (err) {
     for (const s of sources) void s.stop().catch(() => undefined);
     const message = err instanceof Error ? err.message : String(err);
-    send({ type: 'open-failed', message, user: err instanceof UserError, fanout: message.includes("the workers' fanout group") });
+    send({ type: 'open-failed', message, user: err instanceof UserError, fanout: message.includes(FANOUT_JOIN_FAILED) });
     return;
   }
   send({ type: 'opened', interfaces: sources.map((x) => ({ name: x.interfaceName, linktype: x.linktype, snaplen: x.snaplen, warning: x.warning })) });

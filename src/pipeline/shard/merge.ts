@@ -32,7 +32,7 @@ interface Group {
   lru: number;
 }
 
-export class Stream {
+class Stream {
   readonly q: ShardBatch[] = [];
   /** The batch and position of the next record. */
   qi = 0;

@@ -16,6 +16,18 @@ export const MAX_IN_FLIGHT = 8;
 export const LIVE_MAX_IN_FLIGHT = 64;
 
 /**
+ * A worker's back-pressure: block (Atomics.wait) while more than `limit` of the `posted` batches are
+ * not yet finished with by the merge point, which counts them in control word `word`.
+ */
+export function waitUntilMerged(ctl: Int32Array, word: number, posted: number, limit: number): void {
+  for (;;) {
+    const released = Atomics.load(ctl, word);
+    if (posted - released <= limit) return;
+    Atomics.wait(ctl, word, released, 1000);
+  }
+}
+
+/**
  * A live run's control words: word w counts worker w's batches the merge point is done with (as for
  * replay), word workers + w the claim messages it has read.
  */

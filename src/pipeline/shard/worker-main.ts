@@ -12,7 +12,7 @@ import type { Frame } from '../../capture/frame.js';
 import { CidrSet } from '../../util/cidr.js';
 import { UserError } from '../../util/errors.js';
 import { ShardPipeline } from './worker-pipeline.js';
-import { BATCH_FRAMES, ctlStopAt, MAX_IN_FLIGHT, type ShardWorkerData, type WorkerMessage } from './protocol.js';
+import { BATCH_FRAMES, ctlStopAt, MAX_IN_FLIGHT, waitUntilMerged, type ShardWorkerData, type WorkerMessage } from './protocol.js';
 
 const d = workerData as ShardWorkerData;
 const port = parentPort!;
@@ -54,11 +54,7 @@ function postBatch(): void {
   send({ type: 'batch', hi: pl.ordinal, recs: t.recs, events: t.events, frames: t.frames }, transfer);
   posted++;
   sinceLast = 0;
-  for (;;) {
-    const released = Atomics.load(ctl, d.index);
-    if (posted - released <= MAX_IN_FLIGHT) return;
-    Atomics.wait(ctl, d.index, released, 1000);
-  }
+  waitUntilMerged(ctl, d.index, posted, MAX_IN_FLIGHT);
 }
 
 async function run(): Promise<void> {

@@ -69,8 +69,6 @@ export class ShardPipeline {
   private readonly inHome: (v: number, w0: number, w1: number, w2: number, w3: number) => boolean;
   private readonly writeFrames: boolean;
   private readonly live: boolean;
-  /** Numbers per frame in the frame list: [ms, wirelen, input], and live adds the handle's packet number. */
-  readonly frameLen: 3 | 4;
 
   constructor(private readonly opts: ShardPipelineOptions) {
     this.decoder = new PacketDecoder(this.anomalies);
@@ -84,7 +82,6 @@ export class ShardPipeline {
     this.inHome = (v, w0, w1, w2, w3) => this.home.has(v, w0, w1, w2, w3);
     this.live = opts.live === true;
     this.writeFrames = opts.index === 0 || this.live;
-    this.frameLen = this.live ? 4 : 3;
   }
 
   /** SIGHUP changed --home-net (live): flows created from now on are placed with the new set. */
@@ -112,14 +109,15 @@ export class ShardPipeline {
     const ms = frame.tsSec * 1000 + frame.tsNsec / 1e6;
     if (ms >= this.clockMs) this.clockMs = ms;
     if (this.writeFrames) {
+      // [ms, wirelen, input]; live adds the handle's own packet number, which the merge point maps to
+      // the interface's (live-merge.ts).
       const fr = this.frames;
-      const n = this.frameLen;
+      const n = this.live ? 4 : 3;
       const b = fr.reserve(n);
       b[fr.len] = ms;
       b[fr.len + 1] = frame.wirelen;
       b[fr.len + 2] = this.input;
-      // Live: the handle's own packet number, which the merge point maps to the interface's.
-      if (n === 4) b[fr.len + 3] = frame.index;
+      if (this.live) b[fr.len + 3] = frame.index;
       fr.len += n;
     }
     const p = this.packet;
